@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make          fetch the base, apply the series, build, boot in QEMU, run
+#               every KUnit suite and kselftest, print the verdict
+# make check    all of that plus the series hygiene (what CI runs)
+# make lint     the fast checks: checkpatch, round trip, kernel-doc
+# make tree     the base with the series applied, in build/linux
+# make export   write build/linux's series back to patches/ and the copies
+#
+# LINUX=<v6.1.y git tree> [BASE=<commit>] uses that tree instead of Debian's
+# linux-source-6.1 (see README.md).  Everything generated is under build/.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := all
+
+BUILD := $(CURDIR)/build
+TEST_OBJ := $(BUILD)/obj/test
+TEST_CONFIG := config/qemu.config config/tests.config config/debug.config
+RUN := $(BUILD)/run
+# Hard limit for one QEMU run, seconds.
+QEMU_TIMEOUT ?= 1500
+
+export LINUX BASE
+
+.PHONY: all check lint deps base tree export kernel selftests initramfs \
+	run verdict hygiene roundtrip clean distclean
+
+all: verdict
+
+deps:
+	@scripts/deps.sh
+
+base: deps
+	@scripts/base.sh
+
+tree: base
+	@scripts/tree.sh
+
+export:
+	@scripts/export.sh
+
+kernel: tree
+	@echo ">>> kernel: build/obj/test (tinyconfig + $(notdir $(TEST_CONFIG)))"
+	@scripts/kernel.sh $(TEST_OBJ) $(TEST_CONFIG)
+
+selftests: kernel
+	@echo ">>> selftests: building the selected kselftests (static)"
+	@scripts/selftests.sh $(TEST_OBJ)
+
+initramfs: selftests
+	@scripts/initramfs.sh $(TEST_OBJ) $(TEST_OBJ)/initramfs.cpio.gz
+
+run: initramfs
+	@echo ">>> run: booting in QEMU (log: $(RUN)/console.log)"
+	@scripts/run-qemu.sh $(TEST_OBJ)/arch/x86/boot/bzImage \
+		$(TEST_OBJ)/initramfs.cpio.gz $(RUN) $(QEMU_TIMEOUT)
+
+verdict: run
+	@scripts/verdict.py $(RUN) --tree $(BUILD)/linux --suites suites.txt \
+		| tee $(RUN)/summary.txt
+
+# The series hygiene runs first, so that its per-patch walk leaves the test
+# kernel built at the top of the series for the run that follows.
+check: hygiene
+	@$(MAKE) --no-print-directory verdict
+
+hygiene: lint
+	@scripts/hygiene.sh $(TEST_OBJ) $(TEST_CONFIG)
+
+lint: tree
+	@scripts/lint.sh
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/run $(BUILD)/roundtrip*
+
+distclean:
+	rm -rf $(BUILD)

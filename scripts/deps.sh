@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what the tooling needs from Debian 12's archive, once.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+packages=(
+	# kernel build
+	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
+	ccache python3 perl git rsync file gzip
+	# checks: sparse (C=1), shellcheck for the tooling
+	sparse shellcheck
+	# QEMU and the initramfs; static libraries the kselftests link
+	qemu-system-x86 busybox-static libcap-dev libnuma-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+[ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]} (run as root, or apt-get install them)"
+log "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}

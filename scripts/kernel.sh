@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kernel.sh OBJDIR FRAGMENT...
+#
+# Configure (scripts/config.sh) and build the bzImage of $TREE in OBJDIR,
+# through ccache (cache under build/ccache).  Build output goes to
+# OBJDIR/build.log; on failure its tail is shown.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+obj=$1
+shift
+"$TOP/scripts/config.sh" "$obj" "$@"
+kbuild "$obj" bzImage

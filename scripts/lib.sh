@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the tooling; sourced, never run.
+# shellcheck shell=bash disable=SC2034
+# (variables here are used by the scripts that source this file)
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+
+# The pinned base: Debian's linux-source-6.1 package.
+BASE_PKG=linux-source-6.1
+BASE_VERSION=6.1.192-2
+BASE_SHA256=ae95fe63d4c553f8d0e6c86cb1ab566f3894a43743eb19ab585cd97d82f26514
+BASE_DEB=${BASE_PKG}_${BASE_VERSION}_all.deb
+
+# The kernel tree the series is applied to and developed in.
+TREE=${TREE:-$BUILD/linux}
+# The untouched base, before the series, as a tag in $TREE.
+BASE_TAG=base
+
+# Fixed identity and date for the base commit, so that its hash (and the
+# base-commit: line format-patch writes) is the same on every machine.
+BASE_IDENT_NAME="Debian $BASE_PKG"
+BASE_IDENT_EMAIL="debian-kernel@lists.debian.org"
+BASE_DATE="2026-11-16T10:17:00Z"
+
+log() { printf '>>> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The series' commits in $TREE: $BASE_TAG..series.
+series_range() { printf '%s..%s\n' "$BASE_TAG" series; }
+
+# The tooling's own make runs kernel make itself; do not inherit its flags.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+# Fixed build identity: reproducible version strings, more ccache hits.
+export KBUILD_BUILD_USER=series KBUILD_BUILD_HOST=qemu
+export KBUILD_BUILD_TIMESTAMP=$BASE_DATE
+JOBS=${JOBS:-$(nproc)}
+
+# kbuild OBJDIR [make arguments...]: kernel make for x86_64 (or $ARCH with
+# $CROSS_COMPILE), output in OBJDIR/build.log, tail shown on failure.
+kbuild() {
+	local obj=$1
+	shift
+	local args=(-C "$TREE" O="$obj" ARCH="${ARCH:-x86_64}" -j"$JOBS")
+	args+=(CC="ccache ${CROSS_COMPILE:-}gcc")
+	if [ -n "${CROSS_COMPILE:-}" ]; then
+		args+=(CROSS_COMPILE="$CROSS_COMPILE")
+	fi
+	if ! make "${args[@]}" "$@" > "$obj/build.log" 2>&1; then
+		tail -n 40 "$obj/build.log" >&2
+		die "kernel build failed in $obj (make $*); full log: $obj/build.log"
+	fi
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fast checks (make lint), under a minute once build/linux exists:
+#  1. the tooling is shellcheck-clean;
+#  2. checkpatch.pl --strict is clean on every patch (checkpatch.allow
+#     holds the only exceptions, each with its reason);
+#  3. round trip: patches/ applies with git am to a fresh checkout of the
+#     base, and exporting that reproduces patches/ and the in-tree copies;
+#  4. scripts/kernel-doc adds no warnings in the files the series touches.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+fail=0
+report() { # report NAME OK|FAIL [detail]
+	printf '[%s] lint: %s%s\n' "$([ "$2" = OK ] && echo PASSED || echo FAILED)" "$1" "${3:+ ($3)}"
+	[ "$2" = OK ] || fail=1
+}
+
+# 1. shellcheck
+if out=$(shellcheck -x -P "$TOP/scripts" "$TOP"/scripts/*.sh "$TOP/guest/init" \
+	"$TOP/guest/gup_test_basic.sh" "$TOP/.ci/run" 2>&1); then
+	report "shellcheck on the tooling" OK
+else
+	echo "$out"
+	report "shellcheck on the tooling" FAIL
+fi
+
+# 2. checkpatch --strict, per patch
+mapfile -t patches < <(grep -v -e '^#' -e '^$' "$TOP/patches/series" || true)
+for p in "${patches[@]}"; do
+	ignore=$(awk -v p="$p" '!/^#/ && NF >= 3 && p ~ $1 { printf "%s%s", sep, $2; sep = "," }' \
+		"$TOP/checkpatch.allow" 2>/dev/null || true)
+	args=(--strict --quiet --no-summary --show-types)
+	[ -z "$ignore" ] || args+=(--ignore "$ignore")
+	if out=$(cd "$TREE" && ./scripts/checkpatch.pl "${args[@]}" "$TOP/patches/$p" 2>&1); then
+		report "checkpatch --strict $p" OK "${ignore:+allowed: $ignore}"
+	else
+		echo "$out"
+		report "checkpatch --strict $p" FAIL
+	fi
+done
+
+# 3. round trip through a fresh checkout of the base
+wt=$BUILD/roundtrip
+out_dir=$BUILD/roundtrip-out
+if [ ! -e "$wt/.git" ]; then
+	rm -rf "$wt"
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$wt" "$BASE_TAG"
+fi
+export GIT_COMMITTER_NAME=roundtrip GIT_COMMITTER_EMAIL=roundtrip@localhost
+if "$TOP/scripts/apply.sh" "$wt"; then
+	report "git am of patches/ on a fresh base" OK "${#patches[@]} patches"
+	rm -rf "$out_dir"
+	mkdir -p "$out_dir"
+	"$TOP/scripts/export.sh" "$wt" "$out_dir"
+	diffs=""
+	for d in patches mm drivers include tools Documentation MAINTAINERS; do
+		if [ -e "$TOP/$d" ] || [ -e "$out_dir/$d" ]; then
+			diff -ruN "$TOP/$d" "$out_dir/$d" > "$out_dir/$d.diff" 2>&1 ||
+				diffs+=" $d"
+		fi
+	done
+	if [ -z "$diffs" ]; then
+		report "fresh tree + export reproduces what is checked in" OK
+	else
+		for d in $diffs; do head -n 40 "$out_dir/$d.diff"; done
+		report "fresh tree + export reproduces what is checked in" FAIL "differs:$diffs; run make export"
+	fi
+else
+	report "git am of patches/ on a fresh base" FAIL
+fi
+
+# 4. kernel-doc on the files the series touches, base against head
+count_kdoc() { # count_kdoc REV FILE: kernel-doc warnings, line numbers dropped
+	local tmp
+	tmp=$(mktemp --suffix=".${2##*.}")
+	git -C "$wt" show "$1:$2" > "$tmp" 2>/dev/null || { rm -f "$tmp"; return 0; }
+	"$wt/scripts/kernel-doc" -none -Wall "$tmp" 2>&1 | sed -e "s|$tmp|$2|" -e 's/:[0-9]*:/:/' | sort
+	rm -f "$tmp"
+}
+new_kdoc=""
+while IFS= read -r f; do
+	case $f in *.c | *.h) ;; *) continue ;; esac
+	added=$(comm -13 <(count_kdoc "$BASE_TAG" "$f") <(count_kdoc HEAD "$f"))
+	[ -z "$added" ] || new_kdoc+="$added"$'\n'
+done < <(git -C "$wt" diff --name-only --diff-filter=AM "$BASE_TAG" HEAD)
+if [ -z "$new_kdoc" ]; then
+	report "kernel-doc: no new warnings in touched files" OK
+else
+	printf '%s' "$new_kdoc"
+	report "kernel-doc: no new warnings in touched files" FAIL
+fi
+
+exit "$fail"
