@@ -73,14 +73,26 @@ else
 	report "git am of patches/ on a fresh base" FAIL
 fi
 
-# 4. kernel-doc on the files the series touches, base against head
+# 4. kernel-doc -v on the files the series touches, base against head
 count_kdoc() { # count_kdoc REV FILE: kernel-doc warnings, line numbers dropped
 	local tmp
 	tmp=$(mktemp --suffix=".${2##*.}")
 	git -C "$wt" show "$1:$2" > "$tmp" 2>/dev/null || { rm -f "$tmp"; return 0; }
-	"$wt/scripts/kernel-doc" -none -Wall "$tmp" 2>&1 | sed -e "s|$tmp|$2|" -e 's/:[0-9]*:/:/' | sort
+	"$wt/scripts/kernel-doc" -none -v "$tmp" 2>&1 | { grep -E 'warning:|error:' || true; } |
+		sed -e "s|$tmp|$2|" -e 's/:[0-9]*:/:/' | sort
 	rm -f "$tmp"
 }
+# The check must be able to fail: kernel-doc has to flag an undocumented
+# parameter and a missing Return: in this sample.
+kdoc_sample=$(mktemp --suffix=.c)
+printf '/**\n * f() - sample\n */\nint f(int a);\n' > "$kdoc_sample"
+kdoc_seen=$("$wt/scripts/kernel-doc" -none -v "$kdoc_sample" 2>&1 || true)
+rm -f "$kdoc_sample"
+case $kdoc_seen in
+*"parameter or member 'a' not described"*"No description found for return value"* | \
+*"No description found for return value"*"parameter or member 'a' not described"*) ;;
+*) echo "$kdoc_seen"; die "scripts/kernel-doc -none -v does not report what it should" ;;
+esac
 new_kdoc=""
 while IFS= read -r f; do
 	case $f in *.c | *.h) ;; *) continue ;; esac
