@@ -32,7 +32,7 @@ if [ -n "${CROSS_COMPILE:-}" ]; then
 fi
 "${kmake[@]}" "${BASE_CONFIG:-tinyconfig}" >/dev/null
 (cd "$TREE" && ARCH=${ARCH:-x86_64} scripts/kconfig/merge_config.sh -m -O "$obj" \
-	"$obj/.config" "${frags[@]}" >/dev/null)
+	"$obj/.config" "${frags[@]}" >/dev/null 2>&1)
 "${kmake[@]}" olddefconfig >/dev/null
 
 missing=0

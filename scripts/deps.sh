@@ -11,7 +11,7 @@ packages=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
 	ccache python3 perl git rsync file gzip
 	# checks: sparse (C=1), shellcheck for the tooling
-	sparse shellcheck
+	sparse shellcheck python3-ply
 	# QEMU and the initramfs; static libraries the kselftests link
 	qemu-system-x86 busybox-static libcap-dev libnuma-dev
 )

@@ -64,3 +64,8 @@ if ! git -C "$wt" diff --quiet "$range" -- MAINTAINERS; then
 		<(git -C "$wt" show "$BASE_TAG:MAINTAINERS") \
 		<(git -C "$wt" show HEAD:MAINTAINERS) > "$out/MAINTAINERS"
 fi
+
+# patches/ now holds $TREE's series: record that, so make tree keeps it.
+if [ "$wt" = "$TREE" ] && [ "$out" = "$TOP" ]; then
+	echo "$(patches_sum) $(git -C "$TREE" rev-parse HEAD)" > "$BUILD/tree.applied"
+fi

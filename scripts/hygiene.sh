@@ -14,7 +14,8 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-obj=$1
+mkdir -p "$1"
+obj=$(cd "$1" && pwd)
 shift
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; the per-patch build needs a clean tree"

@@ -10,7 +10,8 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-obj=$1
+mkdir -p "$1"
+obj=$(cd "$1" && pwd)
 shift
 "$TOP/scripts/config.sh" "$obj" "$@"
 kbuild "$obj" bzImage

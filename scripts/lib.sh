@@ -26,8 +26,12 @@ BASE_DATE="2026-11-16T10:17:00Z"
 log() { printf '>>> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# The series' commits in $TREE: $BASE_TAG..series.
-series_range() { printf '%s..%s\n' "$BASE_TAG" series; }
+# A checksum of patches/ (series file and patches), to tell whether $TREE
+# holds what patches/ holds: build/tree.applied records it with $TREE's HEAD.
+patches_sum() {
+	find "$TOP/patches" -type f \( -name series -o -name '*.patch' \) -print0 2>/dev/null |
+		sort -z | xargs -0r cat | sha256sum | cut -d' ' -f1
+}
 
 # The tooling's own make runs kernel make itself; do not inherit its flags.
 unset MAKEFLAGS MFLAGS MAKELEVEL

@@ -14,8 +14,7 @@ set -euo pipefail
 "$TOP/scripts/base.sh"
 
 stamp=$BUILD/tree.applied
-want=$(find "$TOP/patches" -type f \( -name series -o -name '*.patch' \) -print0 2>/dev/null |
-	sort -z | xargs -0r cat | sha256sum | cut -d' ' -f1)
+want=$(patches_sum)
 head=$(git -C "$TREE" rev-parse HEAD)
 if [ -f "$stamp" ]; then
 	read -r applied_sum applied_head < "$stamp"

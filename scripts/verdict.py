@@ -12,13 +12,15 @@ KTAP from both is parsed by the kernel's own parser
 results, checks that every expected suite reported, and scans the console
 for kernel splats.
 
-Declared splats: a test that provokes a splat on purpose writes
+Declared splats: a test that provokes a warning on purpose writes
     expected-splat: begin <reason>
 to the kernel log before it and
     expected-splat: end <reason>
-after it (KUnit: kunit_info() or pr_info(); user space: /dev/kmsg).  Splats
-between the two lines are reported as declared and do not fail the run.  A
-splat outside such a block, or a block that is never closed, fails it.
+after it (KUnit: KUNIT_EXPECT_SPLAT_BEGIN/END; user space: /dev/kmsg).
+Warnings (WARNING: CPU:, dump_page()) between the two lines are reported as
+declared and do not fail the run; with "count=N " leading the reason, exactly
+N must appear.  Any other splat (BUG, Oops, panic, KASAN, lockdep, kmemleak,
+stalls), a warning outside a block, or a block never closed, fails it.
 
 The last line printed is exactly "N passed, N failed" (", N skipped" when
 some were skipped).  The harness's own checks (splats, missing suites,
@@ -40,6 +42,9 @@ SPLAT = re.compile(
     r'INFO: task .* blocked for more than|'
     r'kmemleak: [0-9]+ new suspected memory leak|unreferenced object 0x|'
     r'page dumped because|Unable to handle kernel)')
+# Only warnings can be declared; a crash, a memory error, a lockdep report or
+# a leak fails the run even inside an expected-splat block.
+DECLARABLE = re.compile(r'(WARNING: CPU: |page dumped because)')
 DECL = re.compile(r'expected-splat: (begin|end) (.*)$')
 MARK = re.compile(r'harness: (.*)$')
 TIMESTAMP = re.compile(r'^\[\s*[0-9]+\.[0-9]+\]\s?')
@@ -115,7 +120,7 @@ def scan_console(lines):
             markers.append((n, m.group(1)))
             continue
         if SPLAT.search(line):
-            if blocks:
+            if blocks and DECLARABLE.search(line):
                 blocks[-1][1] += 1
                 declared.append((n, blocks[-1][0], line))
             else:
@@ -157,8 +162,11 @@ def main():
     args.rundir = os.path.abspath(args.rundir)
     kunit_py = os.path.join(args.tree, 'tools/testing/kunit/kunit.py')
     console_path = os.path.join(args.rundir, 'console.log')
-    with open(console_path, encoding='utf-8', errors='replace') as f:
-        console = f.readlines()
+    try:
+        with open(console_path, encoding='utf-8', errors='replace') as f:
+            console = f.readlines()
+    except OSError:
+        console = []
 
     expected = []
     with open(args.suites, encoding='utf-8') as f:

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for vm_insert_page(), vm_insert_pages(), vm_map_pages() and
+ * vm_map_pages_zero().
+ *
+ * They must map ordinary pages into an ordinary shared vma, and refuse,
+ * without changing the vma or mapping anything, a VM_PFNMAP vma and a vma
+ * whose vm_flags they would have to change without mmap_lock held for write.
+ *
+ * Each case maps a file, whose ->mmap() the test supplies, in an address
+ * space of its own (see <linux/kunit_user_mm.h>), then calls the function
+ * under test on that vma the way a driver's ->mmap() would.
+ */
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/kunit_user_mm.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched.h>
+
+#define NR_TEST_PAGES	4
+
+struct vip_test {
+	/* Set by the case: ->mmap() makes the vma VM_PFNMAP. */
+	bool pfnmap;
+	/* Set by ->mmap(). */
+	struct vm_area_struct *mmap_vma;
+
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	unsigned long addr;
+	struct page *pages[NR_TEST_PAGES];
+};
+
+/*
+ * No ->fault(): nothing may be mapped but what the test inserts.  Having
+ * vm_ops at all keeps vma_is_anonymous() false.
+ */
+static const struct vm_operations_struct vip_vm_ops = {};
+
+static int vip_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vip_test *t = file->private_data;
+
+	vma->vm_ops = &vip_vm_ops;
+	/* The flags remap_pfn_range() sets. */
+	if (t->pfnmap)
+		vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+				 VM_DONTDUMP;
+	t->mmap_vma = vma;
+	return 0;
+}
+
+static const struct file_operations vip_fops = {
+	.mmap = vip_mmap,
+};
+
+/*
+ * Drops the test's page reference when the case ends.  A page that got
+ * mapped lives on until the mm's teardown drops the mapping's reference.
+ */
+static void vip_put_page(struct kunit_resource *res)
+{
+	put_page(res->data);
+}
+
+/*
+ * Maps NR_TEST_PAGES pages of a file with vip_fops, shared and read-write,
+ * in a new address space, and allocates NR_TEST_PAGES pages to insert.
+ * Nothing else uses that address space, so the vma stays valid after the
+ * mmap_lock is dropped.
+ */
+static struct vip_test *vip_setup(struct kunit *test, bool pfnmap)
+{
+	const unsigned long len = NR_TEST_PAGES * PAGE_SIZE;
+	struct vip_test *t;
+	struct file *file;
+	int i;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->pfnmap = pfnmap;
+
+	KUNIT_ASSERT_EQ(test, kunit_user_mm_attach(test), 0);
+	t->mm = current->mm;
+
+	file = kunit_user_mm_file(test, "[vm_insert_page_kunit]", &vip_fops, t);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+
+	t->addr = kunit_user_mm_mmap(test, file, len, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, 0);
+	KUNIT_ASSERT_NE(test, t->addr, 0UL);
+
+	mmap_read_lock(t->mm);
+	t->vma = kunit_user_mm_find_vma(test, t->addr);
+	mmap_read_unlock(t->mm);
+	KUNIT_ASSERT_NOT_NULL(test, t->vma);
+	KUNIT_ASSERT_PTR_EQ(test, t->vma, t->mmap_vma);
+	KUNIT_ASSERT_EQ(test, t->vma->vm_start, t->addr);
+	KUNIT_ASSERT_EQ(test, t->vma->vm_end, t->addr + len);
+	KUNIT_ASSERT_EQ(test, t->vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP),
+			pfnmap ? VM_PFNMAP : 0UL);
+
+	for (i = 0; i < NR_TEST_PAGES; i++) {
+		struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		if (!kunit_alloc_resource(test, NULL, vip_put_page, GFP_KERNEL,
+					  page)) {
+			__free_page(page);
+			KUNIT_ASSERT_FAILURE(test, "out of memory");
+		}
+		t->pages[i] = page;
+	}
+
+	return t;
+}
+
+/*
+ * Whether a present pte maps @addr, and if so its pfn in *@pfn.  The caller
+ * holds the mmap_lock.
+ */
+static bool vip_pte_present(struct vip_test *t, unsigned long addr,
+			    unsigned long *pfn)
+{
+	spinlock_t *ptl;	/* the page table lock follow_pte() took */
+	pte_t *ptep;
+
+	if (follow_pte(t->mm, addr, &ptep, &ptl))
+		return false;
+	*pfn = pte_pfn(*ptep);
+	pte_unmap_unlock(ptep, ptl);
+	return true;
+}
+
+static void insert_into_shared_vma_maps_the_page(struct kunit *test)
+{
+	struct vip_test *t = vip_setup(test, false);
+	struct page *page = t->pages[0];
+	unsigned long pfn = 0;
+	bool mapped;
+	int ret;
+
+	mmap_write_lock(t->mm);
+	ret = vm_insert_page(t->vma, t->addr, page);
+	mapped = vip_pte_present(t, t->addr, &pfn);
+	mmap_write_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, t->vma->vm_flags & VM_MIXEDMAP);
+	KUNIT_EXPECT_TRUE(test, mapped);
+	KUNIT_EXPECT_EQ(test, pfn, page_to_pfn(page));
+	/* The test's reference and the mapping's. */
+	KUNIT_EXPECT_EQ(test, page_count(page), 2);
+}
+
+static void insert_pages_into_shared_vma_maps_every_page(struct kunit *test)
+{
+	struct vip_test *t = vip_setup(test, false);
+	unsigned long pfn[NR_TEST_PAGES] = {};
+	bool mapped[NR_TEST_PAGES];
+	unsigned long num = NR_TEST_PAGES;
+	int i, ret;
+
+	mmap_write_lock(t->mm);
+	ret = vm_insert_pages(t->vma, t->addr, t->pages, &num);
+	for (i = 0; i < NR_TEST_PAGES; i++)
+		mapped[i] = vip_pte_present(t, t->addr + i * PAGE_SIZE,
+					    &pfn[i]);
+	mmap_write_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, num, 0UL);
+	KUNIT_EXPECT_TRUE(test, t->vma->vm_flags & VM_MIXEDMAP);
+	for (i = 0; i < NR_TEST_PAGES; i++) {
+		KUNIT_EXPECT_TRUE(test, mapped[i]);
+		KUNIT_EXPECT_EQ(test, pfn[i], page_to_pfn(t->pages[i]));
+	}
+}
+
+/*
+ * Once the vma is VM_MIXEDMAP, vm_insert_page() leaves vm_flags alone and
+ * the read lock is enough: that is how fault handlers call it.
+ */
+static void insert_into_mixedmap_vma_needs_only_read_lock(struct kunit *test)
+{
+	struct vip_test *t = vip_setup(test, false);
+	unsigned long addr = t->addr + PAGE_SIZE;
+	unsigned long pfn = 0;
+	bool mapped;
+	int ret;
+
+	mmap_write_lock(t->mm);
+	ret = vm_insert_page(t->vma, t->addr, t->pages[0]);
+	mmap_write_unlock(t->mm);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	mmap_read_lock(t->mm);
+	ret = vm_insert_page(t->vma, addr, t->pages[1]);
+	mapped = vip_pte_present(t, addr, &pfn);
+	mmap_read_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, mapped);
+	KUNIT_EXPECT_EQ(test, pfn, page_to_pfn(t->pages[1]));
+}
+
+/*
+ * The refusal warns once per boot, whichever function and reason provoke it.
+ * This case must provoke it first, so it comes before every other case that
+ * does in vip_cases[].  If something earlier in this boot used the warning
+ * up, the harness finds no splat in the count=1 block and reports it.
+ */
+static void insert_into_pfnmap_vma_warns_only_once(struct kunit *test)
+{
+	const char *reason = "count=1 vm_insert_page into VM_PFNMAP, twice";
+	struct vip_test *t = vip_setup(test, true);
+	int first, second;
+
+	mmap_write_lock(t->mm);
+	KUNIT_EXPECT_SPLAT_BEGIN(reason);
+	first = vm_insert_page(t->vma, t->addr, t->pages[0]);
+	second = vm_insert_page(t->vma, t->addr, t->pages[0]);
+	KUNIT_EXPECT_SPLAT_END(reason);
+	mmap_write_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, first, -EINVAL);
+	KUNIT_EXPECT_EQ(test, second, -EINVAL);
+}
+
+static void insert_into_pfnmap_vma_fails_and_changes_nothing(struct kunit *test)
+{
+	const char *reason = "vm_insert_page into VM_PFNMAP";
+	struct vip_test *t = vip_setup(test, true);
+	unsigned long flags = t->vma->vm_flags;
+	struct page *page = t->pages[0];
+	unsigned long pfn;
+	bool mapped;
+	int ret;
+
+	mmap_write_lock(t->mm);
+	KUNIT_EXPECT_SPLAT_BEGIN(reason);
+	ret = vm_insert_page(t->vma, t->addr, page);
+	KUNIT_EXPECT_SPLAT_END(reason);
+	mapped = vip_pte_present(t, t->addr, &pfn);
+	mmap_write_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, t->vma->vm_flags, flags);
+	KUNIT_EXPECT_FALSE(test, mapped);
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+}
+
+static void insert_pages_into_pfnmap_vma_inserts_none(struct kunit *test)
+{
+	const char *reason = "vm_insert_pages into VM_PFNMAP";
+	struct vip_test *t = vip_setup(test, true);
+	unsigned long flags = t->vma->vm_flags;
+	unsigned long num = NR_TEST_PAGES;
+	bool mapped = false;
+	unsigned long pfn;
+	int i, ret;
+
+	mmap_write_lock(t->mm);
+	KUNIT_EXPECT_SPLAT_BEGIN(reason);
+	ret = vm_insert_pages(t->vma, t->addr, t->pages, &num);
+	KUNIT_EXPECT_SPLAT_END(reason);
+	for (i = 0; i < NR_TEST_PAGES; i++)
+		mapped |= vip_pte_present(t, t->addr + i * PAGE_SIZE, &pfn);
+	mmap_write_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	/* *num is the number of pages not inserted: all of them. */
+	KUNIT_EXPECT_EQ(test, num, (unsigned long)NR_TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, t->vma->vm_flags, flags);
+	KUNIT_EXPECT_FALSE(test, mapped);
+	for (i = 0; i < NR_TEST_PAGES; i++)
+		KUNIT_EXPECT_EQ(test, page_count(t->pages[i]), 1);
+}
+
+static void vip_map_pages_into_pfnmap_vma(struct kunit *test,
+					  int (*map)(struct vm_area_struct *,
+						     struct page **,
+						     unsigned long),
+					  const char *reason)
+{
+	struct vip_test *t = vip_setup(test, true);
+	unsigned long flags = t->vma->vm_flags;
+	unsigned long pfn;
+	bool mapped;
+	int ret;
+
+	mmap_write_lock(t->mm);
+	KUNIT_EXPECT_SPLAT_BEGIN(reason);
+	ret = map(t->vma, t->pages, NR_TEST_PAGES);
+	KUNIT_EXPECT_SPLAT_END(reason);
+	mapped = vip_pte_present(t, t->addr, &pfn);
+	mmap_write_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, t->vma->vm_flags, flags);
+	KUNIT_EXPECT_FALSE(test, mapped);
+	KUNIT_EXPECT_EQ(test, page_count(t->pages[0]), 1);
+}
+
+static void map_pages_into_pfnmap_vma_fails(struct kunit *test)
+{
+	vip_map_pages_into_pfnmap_vma(test, vm_map_pages,
+				      "vm_map_pages into VM_PFNMAP");
+}
+
+static void map_pages_zero_into_pfnmap_vma_fails(struct kunit *test)
+{
+	vip_map_pages_into_pfnmap_vma(test, vm_map_pages_zero,
+				      "vm_map_pages_zero into VM_PFNMAP");
+}
+
+/*
+ * The first insert into a vma sets VM_MIXEDMAP, which needs mmap_lock held
+ * for write.  Under the read lock it must fail instead of changing vm_flags.
+ */
+static void insert_without_the_write_lock_fails(struct kunit *test)
+{
+	const char *reason = "vm_insert_page under mmap_read_lock";
+	struct vip_test *t = vip_setup(test, false);
+	unsigned long flags = t->vma->vm_flags;
+	struct page *page = t->pages[0];
+	unsigned long pfn;
+	bool mapped;
+	int ret;
+
+	mmap_read_lock(t->mm);
+	KUNIT_EXPECT_SPLAT_BEGIN(reason);
+	ret = vm_insert_page(t->vma, t->addr, page);
+	KUNIT_EXPECT_SPLAT_END(reason);
+	mapped = vip_pte_present(t, t->addr, &pfn);
+	mmap_read_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, t->vma->vm_flags, flags);
+	KUNIT_EXPECT_FALSE(test, mapped);
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+}
+
+/*
+ * KUnit runs the cases in this order.  Those that provoke the warning come
+ * after insert_into_pfnmap_vma_warns_only_once(); they declare their
+ * block without a count, since the warning is used up by then.
+ */
+static struct kunit_case vip_cases[] = {
+	KUNIT_CASE(insert_into_shared_vma_maps_the_page),
+	KUNIT_CASE(insert_pages_into_shared_vma_maps_every_page),
+	KUNIT_CASE(insert_into_mixedmap_vma_needs_only_read_lock),
+	KUNIT_CASE(insert_into_pfnmap_vma_warns_only_once),
+	KUNIT_CASE(insert_into_pfnmap_vma_fails_and_changes_nothing),
+	KUNIT_CASE(insert_pages_into_pfnmap_vma_inserts_none),
+	KUNIT_CASE(map_pages_into_pfnmap_vma_fails),
+	KUNIT_CASE(map_pages_zero_into_pfnmap_vma_fails),
+	KUNIT_CASE(insert_without_the_write_lock_fails),
+	{}
+};
+
+static struct kunit_suite vip_suite = {
+	.name = "vm_insert_page",
+	.test_cases = vip_cases,
+};
+
+kunit_test_suite(vip_suite);
