@@ -131,6 +131,7 @@ static bool vip_pte_present(struct vip_test *t, unsigned long addr,
 
 	if (follow_pte(t->mm, addr, &ptep, &ptl))
 		return false;
+	__acquire(ptl);		/* for sparse: follow_pte() returned it held */
 	*pfn = pte_pfn(*ptep);
 	pte_unmap_unlock(ptep, ptl);
 	return true;

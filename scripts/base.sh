@@ -23,8 +23,8 @@ if [ -n "${LINUX:-}" ]; then
 		die "BASE=${BASE:-HEAD} is not a commit in $LINUX"
 	log "base: shared clone of $LINUX at $rev"
 	git clone -q --shared --no-checkout "$LINUX" "$TREE"
-	git -C "$TREE" checkout -q -b series "$rev"
-	git -C "$TREE" tag "$BASE_TAG" "$rev"
+	git -C "$TREE" checkout -q -B series "$rev"
+	git -C "$TREE" tag -f "$BASE_TAG" "$rev" >/dev/null
 	exit 0
 fi
 
@@ -61,13 +61,7 @@ GIT_COMMITTER_NAME=$BASE_IDENT_NAME GIT_COMMITTER_EMAIL=$BASE_IDENT_EMAIL \
 GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
 	git commit -q --no-verify -m "Linux $BASE_VERSION (Debian $BASE_PKG, untouched)"
 git tag "$BASE_TAG"
-# Then drop that block from the work-tree copy only (the index keeps the
-# original; assume-unchanged hides the edit), so that new files the series
-# adds show up in git status and are not silently left out of commits.
-sed -i '/^# Debian packaging: ignore everything/,$d' .gitignore
-sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' .gitignore
-sed -i '${/^#$/d}' .gitignore
-git update-index --assume-unchanged .gitignore
+unignore_debian_toplevel "$TREE.tmp"
 cd "$TOP"
 mv "$TREE.tmp" "$TREE"
 log "base: $TREE at $(git -C "$TREE" rev-parse --short "$BASE_TAG")"

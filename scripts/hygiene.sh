@@ -35,8 +35,9 @@ warnings() { # warnings: W=1 and sparse messages for the touched objects
 	local f o
 	for f in "${touched[@]}"; do
 		o=${f%.c}.o
-		[ -f "$obj/$o" ] || continue   # not in this configuration
-		touch "$TREE/$f"
+		# not at this commit, or not in this configuration
+		if [ ! -f "$TREE/$f" ] || [ ! -f "$obj/$o" ]; then continue; fi
+		touch -c "$TREE/$f"
 		make -s -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" \
 			W=1 C=2 "$o" 2>&1 | grep -E 'warning:|error:' |
 			sed -e "s|$TREE/||" -e 's/:[0-9]*:[0-9]*:/:/' -e 's/:[0-9]*:/:/' || true
@@ -45,7 +46,7 @@ warnings() { # warnings: W=1 and sparse messages for the touched objects
 
 git -C "$TREE" checkout -q --detach "$BASE_TAG"
 start=$SECONDS
-"$TOP/scripts/kernel.sh" "$obj" "$@"
+ALLOW_UNDEFINED=1 "$TOP/scripts/kernel.sh" "$obj" "$@"
 report "base builds" OK "$((SECONDS - start)) s"
 base_warnings=$(warnings)
 i=0
@@ -54,7 +55,7 @@ for c in "${commits[@]}"; do
 	git -C "$TREE" checkout -q --detach "$c"
 	subject=$(git -C "$TREE" log -1 --format=%s "$c")
 	start=$SECONDS
-	if (kbuild "$obj" bzImage); then
+	if (ALLOW_UNDEFINED=1 "$TOP/scripts/config.sh" "$obj" "$@" && kbuild "$obj" bzImage); then
 		report "patch $i builds: $subject" OK "$((SECONDS - start)) s"
 	else
 		report "patch $i builds: $subject" FAIL
@@ -70,5 +71,5 @@ else
 fi
 git -C "$TREE" checkout -q "$branch"
 # Leave the objects as a normal build of the head has them.
-kbuild "$obj" bzImage
+"$TOP/scripts/kernel.sh" "$obj" "$@"
 exit "$fail"

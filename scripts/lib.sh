@@ -57,3 +57,17 @@ kbuild() {
 		die "kernel build failed in $obj (make $*); full log: $obj/build.log"
 	fi
 }
+
+# unignore_debian_toplevel WORKTREE: Debian's top-level .gitignore ends with a
+# block that ignores everything at the top level ("/*", "!/debian/"), for
+# Debian's packaging repository, which holds only debian/.  Drop it from the
+# work tree's copy only (the index keeps the original; assume-unchanged hides
+# the edit), so that new files show up in git status and git add works.
+unignore_debian_toplevel() {
+	local gi=$1/.gitignore
+	grep -q '^# Debian packaging: ignore everything' "$gi" 2>/dev/null || return 0
+	sed -i '/^# Debian packaging: ignore everything/,$d' "$gi"
+	sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$gi"
+	sed -i '${/^#$/d}' "$gi"
+	git -C "$1" update-index --assume-unchanged .gitignore
+}

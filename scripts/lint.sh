@@ -49,6 +49,7 @@ if [ ! -e "$wt/.git" ]; then
 	rm -rf "$wt"
 	git -C "$TREE" worktree prune
 	git -C "$TREE" worktree add -q --detach "$wt" "$BASE_TAG"
+	unignore_debian_toplevel "$wt"
 fi
 export GIT_COMMITTER_NAME=roundtrip GIT_COMMITTER_EMAIL=roundtrip@localhost
 if "$TOP/scripts/apply.sh" "$wt"; then
