@@ -67,6 +67,7 @@ check: hygiene
 
 hygiene: lint
 	@scripts/hygiene.sh $(TEST_OBJ) $(TEST_CONFIG)
+	@scripts/compile-test.sh $(TEST_OBJ)
 
 lint: tree
 	@scripts/lint.sh

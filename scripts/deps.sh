@@ -10,6 +10,8 @@ packages=(
 	# kernel build
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
 	ccache python3 perl git rsync file gzip
+	# compile tests of arm64 and arm drivers
+	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 	# checks: sparse (C=1), shellcheck for the tooling
 	sparse shellcheck python3-ply
 	# QEMU and the initramfs; static libraries the kselftests link

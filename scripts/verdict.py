@@ -160,6 +160,7 @@ def main():
     args = ap.parse_args()
 
     args.rundir = os.path.abspath(args.rundir)
+    os.makedirs(args.rundir, exist_ok=True)
     kunit_py = os.path.join(args.tree, 'tools/testing/kunit/kunit.py')
     console_path = os.path.join(args.rundir, 'console.log')
     try:

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# compile-test.sh TEST_OBJDIR
+#
+# Every .c file the series touches must be compiled somewhere: by the test
+# kernel (TEST_OBJDIR, x86_64 in QEMU) or, for code QEMU cannot run, by one
+# of the compile-test configurations listed in config/compile-test.txt
+# ("ARCH FILE" per line; config/compile-ARCH.config enables the drivers).
+# Each listed file is built as a single object with that architecture's
+# Debian cross compiler; kbuild only descends into enabled directories, so
+# an object the configuration does not enable is not built and fails here.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+test_obj=$(cd "$1" && pwd)
+list=$TOP/config/compile-test.txt
+fail=0
+report() {
+	printf '[%s] compile-test: %s%s\n' "$([ "$2" = OK ] && echo PASSED || echo FAILED)" "$1" "${3:+ ($3)}"
+	[ "$2" = OK ] || fail=1
+}
+cross_compile() {
+	case ${1%%-*} in
+	x86_64) echo "" ;;
+	arm64) echo aarch64-linux-gnu- ;;
+	arm) echo arm-linux-gnueabihf- ;;
+	*) die "config/compile-test.txt: no cross compiler known for $1" ;;
+	esac
+}
+
+mapfile -t touched < <(git -C "$TREE" diff --name-only --diff-filter=AM "$BASE_TAG" HEAD -- '*.c')
+listed() { awk -v f="$1" '!/^#/ && $2 == f { print $1 }' "$list"; }
+
+# Coverage: compiled by the test kernel, or listed.
+for f in "${touched[@]}"; do
+	case $f in tools/*) continue ;; esac   # user space: built by the kselftests
+	if [ -f "$test_obj/${f%.c}.o" ] || [ -n "$(listed "$f")" ]; then
+		continue
+	fi
+	report "$f is compiled nowhere" FAIL "add it to config/compile-test.txt"
+done
+
+mapfile -t arches < <(awk '!/^#/ && NF { print $1 }' "$list" | sort -u)
+for arch in "${arches[@]}"; do
+	mapfile -t files < <(awk -v a="$arch" '!/^#/ && $1 == a { print $2 }' "$list")
+	objs=()
+	for f in "${files[@]}"; do
+		if ! git -C "$TREE" cat-file -e "HEAD:$f" 2>/dev/null; then
+			report "$arch: $f" FAIL "listed but not in the tree"
+			continue
+		fi
+		objs+=("${f%.c}.o")
+	done
+	[ "${#objs[@]}" -gt 0 ] || continue
+	obj=$BUILD/obj/compile-$arch
+	start=$SECONDS
+	if ! ARCH=${arch%%-*} CROSS_COMPILE=$(cross_compile "$arch") \
+		"$TOP/scripts/config.sh" "$obj" "$TOP/config/compile-$arch.config"; then
+		report "$arch: configuration" FAIL
+		continue
+	fi
+	# Rebuilt every time, so that an object left from an earlier
+	# configuration cannot pass for one this configuration builds.
+	for o in "${objs[@]}"; do rm -f "${obj:?}/$o"; done
+	if ! (ARCH=${arch%%-*} CROSS_COMPILE=$(cross_compile "$arch") kbuild "$(cd "$obj" && pwd)" "${objs[@]}"); then
+		report "$arch: building ${#objs[@]} objects" FAIL "log: $obj/build.log"
+		continue
+	fi
+	for o in "${objs[@]}"; do
+		if [ -f "$obj/$o" ]; then
+			report "$arch: ${o%.o}.c" OK
+		else
+			report "$arch: ${o%.o}.c" FAIL "not built: config/compile-$arch.config does not enable it"
+		fi
+	done
+	log "compile-test: $arch took $((SECONDS - start)) s"
+done
+exit "$fail"
