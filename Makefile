@@ -6,6 +6,7 @@
 # make lint     the fast checks: checkpatch, round trip, kernel-doc
 # make tree     the base with the series applied, in build/linux
 # make export   write build/linux's series back to patches/ and the copies
+# make base-selftest  run the series' kselftest on the unpatched base
 #
 # LINUX=<v6.1.y git tree> [BASE=<commit>] uses that tree instead of Debian's
 # linux-source-6.1 (see README.md).  Everything generated is under build/.
@@ -24,7 +25,7 @@ QEMU_TIMEOUT ?= 1500
 export LINUX BASE
 
 .PHONY: all check lint deps base tree export kernel selftests initramfs \
-	run verdict hygiene roundtrip clean distclean
+	run verdict hygiene roundtrip base-selftest clean distclean
 
 all: verdict
 
@@ -71,6 +72,11 @@ hygiene: lint
 
 lint: tree
 	@scripts/lint.sh
+
+# The unpatched base, same configuration, running the series' kselftest:
+# the cases that fail there must be those tests/base-failures.txt lists.
+base-selftest: tree
+	@scripts/base-selftest.sh
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/run $(BUILD)/roundtrip*

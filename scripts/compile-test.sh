@@ -6,10 +6,10 @@
 # Every .c file the series touches must be compiled somewhere: by the test
 # kernel (TEST_OBJDIR, x86_64 in QEMU) or, for code QEMU cannot run, by one
 # of the compile-test configurations listed in config/compile-test.txt
-# ("ARCH FILE" per line; config/compile-ARCH.config enables the drivers).
-# Each listed file is built as a single object with that architecture's
-# Debian cross compiler; kbuild only descends into enabled directories, so
-# an object the configuration does not enable is not built and fails here.
+# ("CONFIG FILE SYMBOL" per line; config/compile-CONFIG.config enables the
+# drivers).  Each listed file is built as a single object with that
+# architecture's Debian cross compiler, and its SYMBOL must be set in that
+# configuration: kbuild would build a single object it leaves out too.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +37,13 @@ listed() { awk -v f="$1" '!/^#/ && $2 == f { print $1 }' "$list"; }
 for f in "${touched[@]}"; do
 	case $f in tools/*) continue ;; esac   # user space: built by the kselftests
 	if [ -f "$test_obj/${f%.c}.o" ] || [ -n "$(listed "$f")" ]; then
+		continue
+	fi
+	# A .c file #included by another one (a KUnit suite that tests the
+	# statics of the file it is part of) is built with that file.
+	includer=$(git -C "$TREE" grep -l -F "#include \"${f##*/}\"" HEAD -- "$(dirname "$f")/*.c" |
+		sed 's/^HEAD://' | head -n 1)
+	if [ -n "$includer" ] && [ -f "$test_obj/${includer%.c}.o" ]; then
 		continue
 	fi
 	report "$f is compiled nowhere" FAIL "add it to config/compile-test.txt"
@@ -68,11 +75,22 @@ for arch in "${arches[@]}"; do
 		report "$arch: building ${#objs[@]} objects" FAIL "log: $obj/build.log"
 		continue
 	fi
+	# kbuild builds a single object even where the configuration leaves it
+	# out, so whether it is enabled is read from its symbol in .config.
 	for o in "${objs[@]}"; do
-		if [ -f "$obj/$o" ]; then
-			report "$arch: ${o%.o}.c" OK
+		f=${o%.o}.c
+		want=$(awk -v a="$arch" -v f="$f" '!/^#/ && $1 == a && $2 == f { print $3 }' "$list")
+		case $want in
+		"") enabled=no ;;
+		!*) if grep -q "^${want#!}=" "$obj/.config"; then enabled=no; else enabled=yes; fi ;;
+		*) if grep -q -E "^${want}=(y|m)$" "$obj/.config"; then enabled=yes; else enabled=no; fi ;;
+		esac
+		if [ "$enabled" != yes ]; then
+			report "$arch: $f" FAIL "${want:-no symbol listed} is not as required in config/compile-$arch.config"
+		elif [ ! -f "$obj/$o" ]; then
+			report "$arch: $f" FAIL "not built"
 		else
-			report "$arch: ${o%.o}.c" FAIL "not built: config/compile-$arch.config does not enable it"
+			report "$arch: $f" OK "$want"
 		fi
 	done
 	log "compile-test: $arch took $((SECONDS - start)) s"

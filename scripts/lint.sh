@@ -34,7 +34,8 @@ for p in "${patches[@]}"; do
 		"$TOP/checkpatch.allow" 2>/dev/null || true)
 	args=(--strict --quiet --no-summary --show-types)
 	[ -z "$ignore" ] || args+=(--ignore "$ignore")
-	if out=$(cd "$TREE" && ./scripts/checkpatch.pl "${args[@]}" "$TOP/patches/$p" 2>&1); then
+	# Debian's python3 (with python3-ply) for spdxcheck.py, whatever is first in PATH.
+	if out=$(cd "$TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${args[@]}" "$TOP/patches/$p" 2>&1); then
 		report "checkpatch --strict $p" OK "${ignore:+allowed: $ignore}"
 	else
 		echo "$out"
