@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for huge PFN mappings: special pmds and puds, and devmap ones
+ * whose pfn has no dev_pagemap (see "The devmap backoff" in
+ * <linux/memremap.h>).
+ *
+ * Each case maps a file whose ->mmap() makes the vma VM_PFNMAP and whose
+ * ->huge_fault() maps a physically contiguous allocation with one huge
+ * entry, like a dma-buf exporter would.  Nothing may take a struct page from
+ * such an entry, and every operation on the mapping must keep the contents
+ * the CPU wrote, without a splat.  The cases run once per kind of entry:
+ * pmd and pud (1 GiB, skipped when 1 GiB of contiguous memory cannot be
+ * found), special and devmap without dev_pagemap.
+ *
+ * mremap() has no in-kernel entry point; the dma-buf kselftest covers it
+ * from user space.
+ */
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/huge_mm.h>
+#include <linux/kernel.h>
+#include <linux/kunit_user_mm.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pfn_t.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/uaccess.h>
+#include <asm/tlb.h>
+
+#include "internal.h"
+
+struct hpf_kind {
+	const char *name;
+	unsigned long size;
+	bool devmap;
+};
+
+static const struct hpf_kind hpf_kinds[] = {
+	{ "pmd_special", PMD_SIZE, false },
+	{ "pmd_devmap_without_pgmap", PMD_SIZE, true },
+	{ "pud_special", PUD_SIZE, false },
+	{ "pud_devmap_without_pgmap", PUD_SIZE, true },
+};
+
+static void hpf_kind_desc(const struct hpf_kind *kind, char *desc)
+{
+	strscpy(desc, kind->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(hpf_kind, hpf_kinds, hpf_kind_desc);
+
+struct hpf_test {
+	const struct hpf_kind *kind;
+	unsigned long pfn;		/* first pfn of the allocation */
+	unsigned long nr_pages;		/* kind->size / PAGE_SIZE */
+	unsigned long base_pgoff;	/* vm_pgoff of the aligned mapping */
+	atomic_t huge_faults;
+	atomic_t pte_faults;
+	struct mm_struct *mm;
+	unsigned long addr;		/* kind->size aligned, kind->size long */
+};
+
+static pfn_t hpf_pfn_t(struct hpf_test *t, unsigned long idx)
+{
+	return __pfn_to_pfn_t(t->pfn + idx,
+			      t->kind->devmap ? PFN_DEV | PFN_MAP : 0);
+}
+
+static vm_fault_t hpf_fault(struct vm_fault *vmf)
+{
+	struct hpf_test *t = vmf->vma->vm_file->private_data;
+	unsigned long idx = vmf->pgoff - t->base_pgoff;
+
+	atomic_inc(&t->pte_faults);
+	if (idx >= t->nr_pages)
+		return VM_FAULT_SIGBUS;
+	/* A special pte: the pte level is not under test. */
+	return vmf_insert_pfn(vmf->vma, vmf->address, t->pfn + idx);
+}
+
+static vm_fault_t hpf_huge_fault(struct vm_fault *vmf,
+				 enum page_entry_size pe_size)
+{
+	struct hpf_test *t = vmf->vma->vm_file->private_data;
+	unsigned long size = pe_size == PE_SIZE_PMD ? PMD_SIZE :
+			     pe_size == PE_SIZE_PUD ? PUD_SIZE : 0;
+	unsigned long idx = vmf->pgoff - t->base_pgoff;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+
+	if (size != t->kind->size || idx >= t->nr_pages)
+		return VM_FAULT_FALLBACK;
+	/* The whole allocation, or nothing: the pfns must be aligned too. */
+	if (idx & ((size >> PAGE_SHIFT) - 1))
+		return VM_FAULT_FALLBACK;
+
+	atomic_inc(&t->huge_faults);
+	if (pe_size == PE_SIZE_PMD)
+		return vmf_insert_pfn_pmd(vmf, hpf_pfn_t(t, idx), write);
+#ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+	return vmf_insert_pfn_pud(vmf, hpf_pfn_t(t, idx), write);
+#else
+	return VM_FAULT_FALLBACK;
+#endif
+}
+
+static const struct vm_operations_struct hpf_vm_ops = {
+	.fault = hpf_fault,
+	.huge_fault = hpf_huge_fault,
+};
+
+static int hpf_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &hpf_vm_ops;
+	/* What remap_pfn_range() sets; VM_HUGEPAGE for THP "madvise". */
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP |
+			 VM_HUGEPAGE;
+	return 0;
+}
+
+static const struct file_operations hpf_fops = {
+	.mmap = hpf_mmap,
+};
+
+static void hpf_free_pages(struct kunit_resource *res)
+{
+	struct hpf_test *t = res->data;
+
+	if (t->kind->size == PMD_SIZE)
+		__free_pages(pfn_to_page(t->pfn), get_order(PMD_SIZE));
+	else
+		free_contig_range(t->pfn, t->nr_pages);
+}
+
+/*
+ * Allocates the memory (before the address space, so that the mapping is
+ * gone when it is freed) and maps it, shared and read-write, at an address
+ * aligned to the entry size: the mapping is made twice as long and trimmed.
+ */
+static struct hpf_test *hpf_setup(struct kunit *test)
+{
+	const struct hpf_kind *kind = test->param_value;
+	struct vm_area_struct *vma;
+	struct hpf_test *t;
+	struct page *page;
+	struct file *file;
+	unsigned long map, len;
+
+	if (kind->size == PUD_SIZE &&
+	    !IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
+		kunit_skip(test, "no special puds on this architecture");
+	if (kind->devmap && !IS_ENABLED(CONFIG_ARCH_HAS_PTE_DEVMAP))
+		kunit_skip(test, "no devmap entries on this architecture");
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->kind = kind;
+	t->nr_pages = kind->size >> PAGE_SHIFT;
+
+	if (kind->size == PMD_SIZE) {
+		page = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(PMD_SIZE));
+	} else {
+#ifdef CONFIG_CONTIG_ALLOC
+		page = alloc_contig_pages(t->nr_pages, GFP_KERNEL | __GFP_NOWARN,
+					  numa_mem_id(), NULL);
+#else
+		page = NULL;
+#endif
+		if (!page)
+			kunit_skip(test, "no 1 GiB of contiguous memory");
+	}
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	t->pfn = page_to_pfn(page);
+	if (!kunit_alloc_resource(test, NULL, hpf_free_pages, GFP_KERNEL, t)) {
+		struct kunit_resource res = { .data = t };
+
+		hpf_free_pages(&res);
+		KUNIT_ASSERT_FAILURE(test, "out of memory");
+	}
+
+	KUNIT_ASSERT_EQ(test, kunit_user_mm_attach(test), 0);
+	t->mm = current->mm;
+
+	file = kunit_user_mm_file(test, "[huge_pfnmap_kunit]", &hpf_fops, t);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+
+	len = 2 * kind->size;
+	map = kunit_user_mm_mmap(test, file, len, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, 0);
+	KUNIT_ASSERT_NE(test, map, 0UL);
+	t->addr = ALIGN(map, kind->size);
+	if (t->addr > map)
+		KUNIT_ASSERT_EQ(test, vm_munmap(map, t->addr - map), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->addr + kind->size,
+					map + len - t->addr - kind->size), 0);
+
+	mmap_read_lock(t->mm);
+	vma = kunit_user_mm_find_vma(test, t->addr);
+	if (vma) {
+		t->base_pgoff = vma->vm_pgoff;
+		KUNIT_EXPECT_EQ(test, vma->vm_start, t->addr);
+		KUNIT_EXPECT_EQ(test, vma->vm_end, t->addr + kind->size);
+	}
+	mmap_read_unlock(t->mm);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	return t;
+}
+
+/* The kernel's view of the u64 at @off in the allocation. */
+static u64 hpf_backing(struct hpf_test *t, unsigned long off)
+{
+	struct page *page = pfn_to_page(t->pfn + (off >> PAGE_SHIFT));
+	u64 *p = kmap_local_page(page);
+	u64 val = p[(off & ~PAGE_MASK) / sizeof(u64)];
+
+	kunmap_local(p);
+	return val;
+}
+
+enum hpf_entry {
+	HPF_NONE,	/* nothing mapped at that level */
+	HPF_TABLE,	/* a page table: mapped with smaller entries */
+	HPF_SPECIAL,	/* a huge special entry */
+	HPF_DEVMAP,	/* a huge devmap entry */
+	HPF_OTHER,	/* any other huge entry: must never happen */
+};
+
+/* What maps @addr at the level of the case's entry size. */
+static enum hpf_entry hpf_entry_at(struct hpf_test *t, unsigned long addr,
+				   bool *writable)
+{
+	enum hpf_entry ret = HPF_NONE;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud, pudval;
+	pmd_t pmdval;
+
+	*writable = false;
+	mmap_read_lock(t->mm);
+	pgd = pgd_offset(t->mm, addr);
+	if (!pgd_present(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (!p4d_present(*p4d))
+		goto out;
+	pud = pud_offset(p4d, addr);
+	pudval = READ_ONCE(*pud);
+	if (t->kind->size == PUD_SIZE) {
+		if (!pud_present(pudval))
+			goto out;
+		ret = HPF_TABLE;
+		if (!pud_leaf(pudval))
+			goto out;
+		*writable = pud_write(pudval);
+		ret = pud_special(pudval) ? HPF_SPECIAL :
+		      pud_devmap(pudval) ? HPF_DEVMAP : HPF_OTHER;
+		goto out;
+	}
+	if (!pud_present(pudval) || pud_leaf(pudval))
+		goto out;
+	pmdval = READ_ONCE(*pmd_offset(pud, addr));
+	if (!pmd_present(pmdval))
+		goto out;
+	ret = HPF_TABLE;
+	if (!pmd_trans_huge(pmdval) && !pmd_devmap(pmdval))
+		goto out;
+	*writable = pmd_write(pmdval);
+	ret = pmd_special(pmdval) ? HPF_SPECIAL :
+	      pmd_devmap(pmdval) ? HPF_DEVMAP : HPF_OTHER;
+out:
+	mmap_read_unlock(t->mm);
+	return ret;
+}
+
+static enum hpf_entry hpf_expected(struct hpf_test *t)
+{
+	return t->kind->devmap ? HPF_DEVMAP : HPF_SPECIAL;
+}
+
+static int hpf_write(struct hpf_test *t, unsigned long off, u64 val)
+{
+	return copy_to_user((u64 __user *)(t->addr + off), &val,
+			    sizeof(val)) ? -EFAULT : 0;
+}
+
+static int hpf_read(struct hpf_test *t, unsigned long off, u64 *val)
+{
+	return copy_from_user(val, (u64 __user *)(t->addr + off),
+			      sizeof(*val)) ? -EFAULT : 0;
+}
+
+/* Offsets the cases write to: first, middle and last u64. */
+static unsigned long hpf_offsets(struct hpf_test *t, int i)
+{
+	return i == 0 ? 0 : i == 1 ? t->kind->size / 2 + 8 :
+	       t->kind->size - sizeof(u64);
+}
+
+#define HPF_NR_OFFSETS	3
+
+static u64 hpf_pattern(int i, u64 round)
+{
+	return 0x6870666e00000000ULL | (round << 8) | i;
+}
+
+/* Writes the pattern of @round through the mapping and checks it. */
+static void hpf_fill(struct kunit *test, struct hpf_test *t, u64 round)
+{
+	int i;
+
+	for (i = 0; i < HPF_NR_OFFSETS; i++)
+		KUNIT_ASSERT_EQ(test, hpf_write(t, hpf_offsets(t, i),
+						hpf_pattern(i, round)), 0);
+	for (i = 0; i < HPF_NR_OFFSETS; i++)
+		KUNIT_EXPECT_EQ(test, hpf_backing(t, hpf_offsets(t, i)),
+				hpf_pattern(i, round));
+}
+
+/* Checks the pattern of @round through the mapping (@user) or the kernel. */
+static void hpf_check(struct kunit *test, struct hpf_test *t, u64 round,
+		      bool user)
+{
+	u64 val;
+	int i;
+
+	for (i = 0; i < HPF_NR_OFFSETS; i++) {
+		if (!user) {
+			KUNIT_EXPECT_EQ(test, hpf_backing(t, hpf_offsets(t, i)),
+					hpf_pattern(i, round));
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, hpf_read(t, hpf_offsets(t, i), &val), 0);
+		KUNIT_EXPECT_EQ(test, val, hpf_pattern(i, round));
+	}
+}
+
+/* A CPU write faults in one huge entry of the case's kind, and only that. */
+static void hpf_fault_maps_huge_entry(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	bool writable;
+
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable), HPF_NONE);
+	hpf_fill(test, t, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->huge_faults), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pte_faults), 0);
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+			hpf_expected(t));
+	KUNIT_EXPECT_TRUE(test, writable);
+	hpf_check(test, t, 1, true);
+}
+
+/* Reference counts of the first, a middle and the last page. */
+static void hpf_refcounts(struct hpf_test *t, int refs[3])
+{
+	refs[0] = page_ref_count(pfn_to_page(t->pfn));
+	refs[1] = page_ref_count(pfn_to_page(t->pfn + t->nr_pages / 2));
+	refs[2] = page_ref_count(pfn_to_page(t->pfn + t->nr_pages - 1));
+}
+
+static void hpf_expect_refcounts(struct kunit *test, struct hpf_test *t,
+				 const int before[3], const char *what)
+{
+	int after[3], i;
+
+	hpf_refcounts(t, after);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ_MSG(test, after[i], before[i],
+				    "%s took a page reference", what);
+}
+
+/*
+ * Every gup entry point refuses the entry with -EFAULT and takes no page
+ * reference; the fast ones must not get past it to the pages either.
+ */
+static void hpf_gup_refused(struct kunit *test)
+{
+	static const struct {
+		const char *name;
+		bool pin, fast;
+		unsigned int flags;
+	} calls[] = {
+		{ "get_user_pages_fast", false, true, 0 },
+		{ "get_user_pages_fast(FOLL_WRITE)", false, true, FOLL_WRITE },
+		{ "pin_user_pages_fast", true, true, FOLL_WRITE },
+		{ "pin_user_pages_fast(FOLL_LONGTERM)", true, true,
+		  FOLL_WRITE | FOLL_LONGTERM },
+		{ "get_user_pages", false, false, 0 },
+		{ "pin_user_pages", true, false, FOLL_WRITE },
+		{ "pin_user_pages(FOLL_LONGTERM)", true, false,
+		  FOLL_WRITE | FOLL_LONGTERM },
+	};
+	struct hpf_test *t = hpf_setup(test);
+	int before[3], i;
+	bool writable;
+
+	hpf_fill(test, t, 2);
+	hpf_refcounts(t, before);
+
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		unsigned long addr = t->addr + hpf_offsets(t, i % 3);
+		struct page *page = NULL;
+		long ret;
+
+		if (calls[i].fast && calls[i].pin) {
+			ret = pin_user_pages_fast(addr, 1, calls[i].flags, &page);
+		} else if (calls[i].fast) {
+			ret = get_user_pages_fast(addr, 1, calls[i].flags, &page);
+		} else {
+			mmap_read_lock(t->mm);
+			if (calls[i].pin)
+				ret = pin_user_pages(addr, 1, calls[i].flags,
+						     &page, NULL);
+			else
+				ret = get_user_pages(addr, 1, calls[i].flags,
+						     &page, NULL);
+			mmap_read_unlock(t->mm);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, ret, (long)-EFAULT, "%s", calls[i].name);
+		if (ret > 0 && page) {
+			if (calls[i].pin)
+				unpin_user_page(page);
+			else
+				put_page(page);
+		}
+		hpf_expect_refcounts(test, t, before, calls[i].name);
+	}
+
+	/* Refused, not split: the entry and the contents are as they were. */
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+			hpf_expected(t));
+	hpf_check(test, t, 2, true);
+}
+
+/*
+ * follow_page(), which move_pages() calls on any vma, returns no page:
+ * -EFAULT when one is asked for, -EEXIST when only the entry is.
+ */
+static void hpf_follow_page_refused(struct kunit *test)
+{
+	static const unsigned int flags[] = {
+		FOLL_GET | FOLL_DUMP, FOLL_GET, FOLL_GET | FOLL_WRITE, 0,
+	};
+	struct hpf_test *t = hpf_setup(test);
+	struct vm_area_struct *vma;
+	int before[3], i;
+
+	hpf_fill(test, t, 3);
+	hpf_refcounts(t, before);
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		struct page *page;
+
+		mmap_read_lock(t->mm);
+		vma = find_vma(t->mm, t->addr);
+		page = vma ? follow_page(vma, t->addr + PAGE_SIZE, flags[i]) :
+			     NULL;
+		mmap_read_unlock(t->mm);
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ERR(page), "flags %#x", flags[i]);
+		if (!IS_ERR_OR_NULL(page))
+			put_page(page);
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(page),
+				    flags[i] & FOLL_GET ? (long)-EFAULT :
+							  (long)-EEXIST,
+				    "flags %#x", flags[i]);
+	}
+	hpf_expect_refcounts(test, t, before, "follow_page()");
+}
+
+/* Readers that only look at the page (smaps, vm_normal_page_pmd()) see none. */
+static void hpf_no_normal_page(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+	bool checked = false;
+	pmd_t *pmd;
+
+	if (t->kind->size != PMD_SIZE)
+		kunit_skip(test, "vm_normal_page_pmd() is for pmds");
+
+	hpf_fill(test, t, 4);
+	mmap_read_lock(t->mm);
+	vma = find_vma(t->mm, t->addr);
+	pmd = mm_find_pmd(t->mm, t->addr);
+	if (vma && pmd) {
+		pmd_t pmdval = READ_ONCE(*pmd);
+
+		checked = pmd_present(pmdval);
+		if (checked) {
+			KUNIT_EXPECT_TRUE(test, huge_pmd_maps_no_page(pmdval));
+			page = vm_normal_page_pmd(vma, t->addr, pmdval);
+		}
+	}
+	mmap_read_unlock(t->mm);
+	KUNIT_EXPECT_TRUE(test, checked);
+	KUNIT_EXPECT_PTR_EQ(test, page, NULL);
+}
+
+/* mprotect() of [start, end) to @prot, as the system call does it. */
+static int hpf_mprotect(struct hpf_test *t, unsigned long start,
+			unsigned long end, unsigned long prot)
+{
+	struct vm_area_struct *vma, *prev;
+	struct mmu_gather tlb;
+	unsigned long newflags;
+	int ret = -ENOMEM;
+
+	mmap_write_lock(t->mm);
+	vma = find_vma_prev(t->mm, start, &prev);
+	if (vma && vma->vm_start <= start && vma->vm_end >= end) {
+		if (vma->vm_start < start)
+			prev = vma;
+		newflags = (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) |
+			   calc_vm_prot_bits(prot, 0);
+		tlb_gather_mmu(&tlb, t->mm);
+		ret = mprotect_fixup(&tlb, vma, &prev, start, end, newflags);
+		tlb_finish_mmu(&tlb);
+	}
+	mmap_write_unlock(t->mm);
+	return ret;
+}
+
+/*
+ * mprotect() of all of the mapping keeps or refaults the huge entry with the
+ * new protection; of half of it, splits it.  The contents stay.
+ */
+static void hpf_mprotect_keeps_contents(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	unsigned long half = t->kind->size / 2;
+	bool writable;
+	u64 val;
+
+	hpf_fill(test, t, 5);
+	KUNIT_ASSERT_EQ(test, hpf_mprotect(t, t->addr, t->addr + t->kind->size,
+					   PROT_READ), 0);
+	hpf_check(test, t, 5, true);
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+			hpf_expected(t));
+	KUNIT_EXPECT_FALSE(test, writable);
+	KUNIT_EXPECT_EQ(test, hpf_write(t, 0, 0), -EFAULT);
+
+	KUNIT_ASSERT_EQ(test, hpf_mprotect(t, t->addr, t->addr + t->kind->size,
+					   PROT_READ | PROT_WRITE), 0);
+	hpf_fill(test, t, 6);
+
+	/* The first half read-only: the vma and the entry are split. */
+	KUNIT_ASSERT_EQ(test, hpf_mprotect(t, t->addr, t->addr + half,
+					   PROT_READ), 0);
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable), HPF_NONE);
+	hpf_check(test, t, 6, true);
+	KUNIT_EXPECT_EQ(test, hpf_write(t, 0, 0), -EFAULT);
+	KUNIT_EXPECT_EQ(test, hpf_write(t, t->kind->size - 8, 7), 0);
+	KUNIT_EXPECT_EQ(test, hpf_backing(t, t->kind->size - 8), 7ULL);
+	KUNIT_EXPECT_EQ(test, hpf_read(t, half - 8, &val), 0);
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable), HPF_TABLE);
+}
+
+/* munmap() of a page in the middle splits the entry; the rest stays. */
+static void hpf_munmap_part(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	unsigned long hole = t->kind->size / 4;
+	bool writable;
+	u64 val;
+
+	hpf_fill(test, t, 8);
+	KUNIT_ASSERT_EQ(test, vm_munmap(t->addr + hole, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable), HPF_NONE);
+	KUNIT_EXPECT_EQ(test, hpf_read(t, hole, &val), -EFAULT);
+	hpf_check(test, t, 8, true);
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable), HPF_TABLE);
+	/* The pages are the allocation's, not copies. */
+	KUNIT_EXPECT_EQ(test, hpf_write(t, 0, 9), 0);
+	KUNIT_EXPECT_EQ(test, hpf_backing(t, 0), 9ULL);
+}
+
+struct hpf_child {
+	struct hpf_test *t;
+	int read_ok, write_ok;
+	struct completion done;
+};
+
+/* Runs in a child process with a copy of the case's address space. */
+static int hpf_child_fn(void *arg)
+{
+	struct hpf_child *c = arg;
+	struct hpf_test *t = c->t;
+	u64 val = 0;
+	int i;
+
+	c->read_ok = 1;
+	for (i = 0; i < HPF_NR_OFFSETS; i++)
+		if (hpf_read(t, hpf_offsets(t, i), &val) ||
+		    val != hpf_pattern(i, 10))
+			c->read_ok = 0;
+	c->write_ok = !hpf_write(t, 8, hpf_pattern(0, 11));
+	complete(&c->done);
+	do_exit(0);
+}
+
+/*
+ * fork() shares the mapping: the child sees the parent's data and the
+ * parent sees the child's writes, and the parent keeps write access.
+ */
+static void hpf_fork_shares(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	struct hpf_child c = { .t = t };
+	int faults, status, ret;
+	bool writable;
+	pid_t pid;
+
+	init_completion(&c.done);
+	hpf_fill(test, t, 10);
+
+	pid = user_mode_thread(hpf_child_fn, &c, SIGCHLD);
+	KUNIT_ASSERT_GT(test, pid, 0);
+	wait_for_completion(&c.done);
+	/* A kernel thread ignores SIGCHLD: the child may be reaped already. */
+	ret = kernel_wait(pid, &status);
+	KUNIT_EXPECT_TRUE_MSG(test, ret == pid || ret == -ECHILD,
+			      "kernel_wait() returned %d", ret);
+
+	KUNIT_EXPECT_EQ(test, c.read_ok, 1);
+	KUNIT_EXPECT_EQ(test, c.write_ok, 1);
+	KUNIT_EXPECT_EQ(test, hpf_backing(t, 8), hpf_pattern(0, 11));
+
+	/* A shared mapping is not write-protected by fork(). */
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+			hpf_expected(t));
+	KUNIT_EXPECT_TRUE(test, writable);
+	faults = atomic_read(&t->huge_faults) + atomic_read(&t->pte_faults);
+	hpf_fill(test, t, 12);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->huge_faults) +
+			atomic_read(&t->pte_faults), faults);
+}
+
+static struct kunit_case huge_pfnmap_cases[] = {
+	KUNIT_CASE_PARAM(hpf_fault_maps_huge_entry, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_gup_refused, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_follow_page_refused, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_no_normal_page, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_mprotect_keeps_contents, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_munmap_part, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_fork_shares, hpf_kind_gen_params),
+	{}
+};
+
+static struct kunit_suite huge_pfnmap_suite = {
+	.name = "huge_pfnmap",
+	.test_cases = huge_pfnmap_cases,
+};
+
+kunit_test_suite(huge_pfnmap_suite);
+
+MODULE_LICENSE("GPL");
