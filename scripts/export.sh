@@ -34,6 +34,8 @@ if [ "$n" -gt 0 ]; then
 		-o "$out/patches.new" "$range"
 	python3 "$TOP/scripts/cover-letter.py" "$TOP/cover-letter.txt" \
 		"$out/patches.new/0000-cover-letter.patch"
+	# To: and Cc: from get_maintainer.pl, per patch; the cover letter to all.
+	python3 "$TOP/scripts/recipients.py" "$wt" "$out/patches.new"
 fi
 {
 	echo "# Apply in this order with git am (or quilt push -a) on $BASE_PKG $BASE_VERSION."

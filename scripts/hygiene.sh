@@ -5,8 +5,8 @@
 #
 # The slow half of make check, in the development tree itself:
 #  - every patch builds on its own: the base and then each patch in turn are
-#    checked out and built incrementally in OBJDIR (the test kernel's own
-#    build directory, so the walk ends with the test kernel built);
+#    checked out and built incrementally in OBJDIR (the test configuration
+#    without the debug options; the walk ends with the head built there);
 #  - W=1 and sparse (C=2) add no warnings in the .c files the series
 #    touches, head against base (messages compared without line numbers).
 # The tree must be clean; it is returned to the series branch afterwards.
