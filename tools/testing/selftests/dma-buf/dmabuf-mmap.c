@@ -1818,16 +1818,19 @@ static long minor_faults(void)
 /* The [mode] of /sys/kernel/mm/transparent_hugepage/enabled, or "". */
 static const char *thp_mode(char *mode, size_t len)
 {
-	char line[128], *open, *close;
+	char line[128], *start = NULL, *end = NULL;
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
 
 	mode[0] = '\0';
 	if (!f)
 		return mode;
-	if (fgets(line, sizeof(line), f) && (open = strchr(line, '[')) &&
-	    (close = strchr(open, ']'))) {
-		*close = '\0';
-		snprintf(mode, len, "%s", open + 1);
+	if (fgets(line, sizeof(line), f))
+		start = strchr(line, '[');
+	if (start)
+		end = strchr(start, ']');
+	if (end) {
+		*end = '\0';
+		snprintf(mode, len, "%s", start + 1);
 	}
 	fclose(f);
 	return mode;
