@@ -3,10 +3,17 @@
 # make          fetch the base, apply the series, build, boot in QEMU, run
 #               every KUnit suite and kselftest, print the verdict
 # make check    all of that plus the series hygiene (what CI runs)
-# make lint     the fast checks: checkpatch, round trip, kernel-doc
+# make lint     the fast checks: checkpatch, round trip, kernel-doc, and the
+#               two below
+# make mbox-check  the series as mailed: b4 am offline, git am on the base
+# make debian   the backport kit for Debian's kernel package (build/debian-kit),
+#               checked with quilt push on the base
+# make docs     the Sphinx docs the series touches: no new warnings (slow)
 # make tree     the base with the series applied, in build/linux
 # make export   write build/linux's series back to patches/ and the copies
 # make base-selftest  run the series' kselftest on the unpatched base
+# make bench    base against series: gup, faults and mmap times (build/bench)
+# make bisect   every patch's full kernel build, one after the other (slow)
 #
 # LINUX=<v6.1.y git tree> [BASE=<commit>] uses that tree instead of Debian's
 # linux-source-6.1 (see README.md).  Everything generated is under build/.
@@ -18,11 +25,8 @@ SHELL := /bin/bash
 BUILD := $(CURDIR)/build
 TEST_OBJ := $(BUILD)/obj/test
 TEST_CONFIG := config/qemu.config config/tests.config config/debug.config
-# The per-patch build walk: the test configuration without the debug options
-# (KASAN, lockdep, kmemleak...), which cost a third more build time and do
-# not decide whether a patch builds.
+# The per-patch build walk, in a worktree and build directory of its own.
 WALK_OBJ := $(BUILD)/obj/walk
-WALK_CONFIG := config/qemu.config config/tests.config
 RUN := $(BUILD)/run
 # Hard limit for one QEMU run, seconds.
 QEMU_TIMEOUT ?= 1500
@@ -30,7 +34,7 @@ QEMU_TIMEOUT ?= 1500
 export LINUX BASE
 
 .PHONY: all check lint deps base tree export kernel selftests initramfs \
-	run verdict hygiene roundtrip base-selftest clean distclean
+	run verdict hygiene bisect bench roundtrip base-selftest docs debian mbox-check clean distclean
 
 all: verdict
 
@@ -66,16 +70,42 @@ verdict: run
 	@scripts/verdict.py $(RUN) --tree $(BUILD)/linux --suites suites.txt \
 		| tee $(RUN)/summary.txt
 
-# The series hygiene runs first; the test kernel is built after it.
+# The test kernel is built first (the per-patch walk builds the objects it
+# builds), then the series hygiene, then the QEMU run.
 check: hygiene
 	@$(MAKE) --no-print-directory verdict
 
-hygiene: lint
-	@scripts/hygiene.sh $(WALK_OBJ) $(WALK_CONFIG)
-	@scripts/compile-test.sh $(WALK_OBJ)
+hygiene: lint kernel
+	@scripts/hygiene.sh objects $(TEST_OBJ) $(WALK_OBJ) $(TEST_CONFIG)
+	@scripts/compile-test.sh $(TEST_OBJ)
+
+# Every patch's full bzImage, one after the other: about 10 minutes for each
+# patch that touches a widely included header, so not part of check.
+bisect: kernel
+	@scripts/hygiene.sh full $(TEST_OBJ) $(WALK_OBJ) $(TEST_CONFIG)
 
 lint: tree
 	@scripts/lint.sh
+
+# The series as a maintainer gets it: b4 am of the mailed series (offline),
+# git am on the base, the series head's tree.
+mbox-check: tree
+	@scripts/mbox-check.sh
+
+# The series as a quilt kit for Debian's kernel packaging, in build/debian-kit
+# and build/debian-kit.tar.gz, applied with quilt to the base as a check.
+debian: tree
+	@scripts/debian-kit.sh
+
+# htmldocs of the Sphinx directories the series touches, base against series,
+# with Debian's Sphinx; one CPU under nice, so not part of check.
+docs: tree
+	@scripts/docs-check.sh
+
+# The unpatched base and the series, same non-debug configuration, side by
+# side: gup_test, CMA heap first touch, heap and udmabuf mmap cycles.
+bench: tree
+	@scripts/bench.sh
 
 # The unpatched base, same configuration, running the series' kselftest:
 # the cases that fail there must be those tests/base-failures.txt lists.

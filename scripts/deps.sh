@@ -16,6 +16,10 @@ packages=(
 	sparse shellcheck python3-ply
 	# QEMU and the initramfs; static libraries the kselftests link
 	qemu-system-x86 busybox-static libcap-dev libnuma-dev
+	# make debian (quilt push of the kit) and make mbox-check (b4 am)
+	quilt b4
+	# make bench: the chart of the ratios
+	gnuplot-nox
 )
 missing=()
 for p in "${packages[@]}"; do

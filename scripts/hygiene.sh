@@ -1,27 +1,50 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# hygiene.sh OBJDIR FRAGMENT...
+# hygiene.sh objects|full TEST_OBJDIR WALK_OBJDIR FRAGMENT...
 #
-# The slow half of make check, in the development tree itself:
-#  - every patch builds on its own: the base and then each patch in turn are
-#    checked out and built incrementally in OBJDIR (the test configuration
-#    without the debug options; the walk ends with the head built there);
-#  - W=1 and sparse (C=2) add no warnings in the .c files the series
-#    touches, head against base (messages compared without line numbers).
-# The tree must be clean; it is returned to the series branch afterwards.
+# The slow half of make check, in the development tree itself.
+#
+# Every patch builds on its own: the base and then each patch in turn are
+# checked out and built incrementally in WALK_OBJDIR, configured like the
+# test kernel (FRAGMENT...).
+#  - "objects" (make check): at each commit, the objects of the .c files the
+#    series touches that the test kernel (TEST_OBJDIR, already built at the
+#    head) builds, plus a syncconfig; a patch that breaks one of them, or
+#    uses something only a later patch declares, fails here.  It does not
+#    link, and does not rebuild the rest of the kernel after a header
+#    change: that is "full".
+#  - "full" (make bisect): bzImage at every commit.  A patch that touches a
+#    widely included header costs a full rebuild, about 10 minutes here, so
+#    this is not part of make check.
+# Then W=1 and sparse (C=2) add no warnings in the touched .c files, head
+# against base (messages compared without line numbers).
+# The walk checks out each commit of $TREE's branch in a worktree of its
+# own (build/walk-tree), so $TREE and the test kernel's objects are left
+# alone; uncommitted changes in $TREE are not part of the walk.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$1"
-obj=$(cd "$1" && pwd)
-shift
-[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
-	die "$TREE has uncommitted changes; the per-patch build needs a clean tree"
-branch=$(git -C "$TREE" symbolic-ref -q --short HEAD) || die "$TREE is not on a branch"
-mapfile -t commits < <(git -C "$TREE" rev-list --reverse "$BASE_TAG..HEAD")
-trap 'git -C "$TREE" checkout -q "$branch"' EXIT
+mode=$1
+test_obj=$(cd "$2" && pwd)
+mkdir -p "$3"
+obj=$(cd "$3" && pwd)
+shift 3
+case $mode in
+objects | full) ;;
+*) die "hygiene.sh: mode must be objects or full, not $mode" ;;
+esac
+head=$(git -C "$TREE" rev-parse HEAD)
+mapfile -t commits < <(git -C "$TREE" rev-list --reverse "$BASE_TAG..$head")
+walk_tree=$BUILD/walk-tree
+if [ ! -e "$walk_tree/.git" ]; then
+	rm -rf "$walk_tree"
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$walk_tree" "$BASE_TAG"
+fi
+series_tree=$TREE
+TREE=$walk_tree
 
 fail=0
 report() {
@@ -29,14 +52,38 @@ report() {
 	[ "$2" = OK ] || fail=1
 }
 
-# The .c files the series touches that this configuration builds.
-mapfile -t touched < <(git -C "$TREE" diff --name-only --diff-filter=AM "$BASE_TAG" HEAD -- '*.c')
+# The .c files the series touches that the test kernel builds at the head.
+touched=()
+while IFS= read -r f; do
+	[ -f "$test_obj/${f%.c}.o" ] && touched+=("$f")
+done < <(git -C "$series_tree" diff --name-only --diff-filter=AM "$BASE_TAG" "$head" -- '*.c')
+[ "${#touched[@]}" -gt 0 ] || die "no touched .c file is built in $test_obj; build the test kernel first"
+
+# The objects of the touched files that exist at the checked-out commit.
+present_objects() {
+	local f
+	for f in "${touched[@]}"; do
+		[ -f "$TREE/$f" ] && echo "${f%.c}.o"
+	done
+}
+
+build_commit() {
+	local objs
+	ALLOW_UNDEFINED=1 "$TOP/scripts/config.sh" "$obj" "$@" || return 1
+	if [ "$mode" = full ]; then
+		kbuild "$obj" bzImage
+	else
+		mapfile -t objs < <(present_objects)
+		[ "${#objs[@]}" -eq 0 ] || kbuild "$obj" "${objs[@]}"
+	fi
+}
+
 warnings() { # warnings: W=1 and sparse messages for the touched objects
 	local f o
 	for f in "${touched[@]}"; do
 		o=${f%.c}.o
-		# not at this commit, or not in this configuration
-		if [ ! -f "$TREE/$f" ] || [ ! -f "$obj/$o" ]; then continue; fi
+		# not at this commit
+		[ -f "$TREE/$f" ] || continue
 		touch -c "$TREE/$f"
 		make -s -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" \
 			W=1 C=2 "$o" 2>&1 | grep -E 'warning:|error:' |
@@ -44,21 +91,24 @@ warnings() { # warnings: W=1 and sparse messages for the touched objects
 	done | sort
 }
 
-git -C "$TREE" checkout -q --detach "$BASE_TAG"
+git -C "$TREE" checkout -q -f --detach "$BASE_TAG"
 start=$SECONDS
-ALLOW_UNDEFINED=1 "$TOP/scripts/kernel.sh" "$obj" "$@"
-report "base builds" OK "$((SECONDS - start)) s"
+if (build_commit "$@"); then
+	report "base builds ($mode)" OK "$((SECONDS - start)) s"
+else
+	report "base builds ($mode)" FAIL
+fi
 base_warnings=$(warnings)
 i=0
 for c in "${commits[@]}"; do
 	i=$((i + 1))
-	git -C "$TREE" checkout -q --detach "$c"
+	git -C "$TREE" checkout -q -f --detach "$c"
 	subject=$(git -C "$TREE" log -1 --format=%s "$c")
 	start=$SECONDS
-	if (ALLOW_UNDEFINED=1 "$TOP/scripts/config.sh" "$obj" "$@" && kbuild "$obj" bzImage); then
-		report "patch $i builds: $subject" OK "$((SECONDS - start)) s"
+	if (build_commit "$@"); then
+		report "patch $i builds ($mode): $subject" OK "$((SECONDS - start)) s"
 	else
-		report "patch $i builds: $subject" FAIL
+		report "patch $i builds ($mode): $subject" FAIL
 	fi
 done
 head_warnings=$(warnings)
@@ -69,7 +119,4 @@ else
 	echo "$new"
 	report "W=1 and sparse: new warnings in touched files" FAIL
 fi
-git -C "$TREE" checkout -q "$branch"
-# Leave the objects as a normal build of the head has them.
-"$TOP/scripts/kernel.sh" "$obj" "$@"
 exit "$fail"
