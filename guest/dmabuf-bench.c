@@ -123,6 +123,12 @@ static void gup_bench(int gup_fd, const char *name, unsigned long cmd,
 			printf("ERROR %s gup_test ioctl: %s\n", name, strerror(errno));
 			return;
 		}
+		/* gup_test stops at the first short call and says so in .size */
+		if (gup.size != GUP_SIZE) {
+			printf("ERROR %s took %llu of %lu bytes\n", name,
+			       (unsigned long long)gup.size, GUP_SIZE);
+			return;
+		}
 		sample(name, "get_us", gup.get_delta_usec);
 	}
 }

@@ -116,6 +116,7 @@ static void kunit_user_mm_fput(struct kunit_resource *res)
  * order against the mm's teardown does not matter.  @priv must stay valid
  * while ->mmap can be called, i.e. until the case ends.
  *
+ * Context: Process context (the test case's thread); may sleep.
  * Return: the file on success; on failure the test is marked failed and an
  * ERR_PTR() is returned.
  */

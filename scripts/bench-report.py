@@ -113,16 +113,18 @@ def main():
                                                   r["series"]["median"], fewer))
     else:
         target("CMA heap 64 MiB touch: >= 256x fewer faults", False, "no data")
-    # Slower beyond noise: the series' median above the base's maximum.
+    # Slower beyond noise: the series' median above the base's maximum by
+    # more than 1% of the base's median (under -icount the runs hardly vary,
+    # so the maximum alone would flag a difference of a few instructions).
     slower = []
     for r in rows:
         if r["metric"] == "faults" or not r["base"] or not r["series"]:
             continue
-        if r["series"]["median"] > r["base"]["max"]:
+        if r["series"]["median"] > r["base"]["max"] + 0.01 * r["base"]["median"]:
             slower.append("%s %.3fx (base max %g, series median %g)" % (
                 r["case"], r["ratio"], r["base"]["max"], r["series"]["median"]))
     target("no case slower than the base beyond run-to-run noise "
-           "(series median above the base maximum)", not slower,
+           "(series median above the base maximum + 1%)", not slower,
            "; ".join(slower) if slower else "none")
 
     width = max(len(r["label"]) for r in rows)
@@ -178,7 +180,7 @@ def main():
                 "set boxwidth 0.6",
                 "set xtics rotate by -30 left font ',8'",
                 "set bmargin 10",
-                "set rmargin 12",
+                "set rmargin 22",
                 "unset key",
                 'plot "%s" using 1:3:xtic(2) with boxes, 1 with lines lt 0' % data,
             ])

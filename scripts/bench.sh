@@ -5,15 +5,25 @@
 #
 # make bench: the unpatched base and the series, built with the same
 # non-debug configuration (tinyconfig + config/qemu.config +
-# config/bench.config), each booted in QEMU running guest/dmabuf-bench
-# BENCH_RUNS times (default 9); then scripts/bench-report.py prints the
-# table (median, min, max, ratio) and writes build/bench/results.json and
-# build/bench/ratios.png.
+# config/bench.config), booted in QEMU in turn, base then series,
+# BENCH_ROUNDS times (default 5), each boot running guest/dmabuf-bench
+# BENCH_RUNS times (default 3): alternating spreads changes of the host's
+# load over both sides.  scripts/bench-report.py then prints the table
+# (median, min and max over all runs, ratio of the medians) and writes
+# build/bench/results.json and build/bench/ratios.png.
+#
+# QEMU runs with -icount shift=0 (BENCH_QEMU_EXTRA to change it): the guest
+# clock advances one nanosecond per guest instruction, so a time is a count
+# of instructions, independent of the host's load and of how TCG happens to
+# translate each kernel's code layout.  Measured with the host clock
+# instead, the same code ran up to twice as fast in one kernel as in the
+# other depending on layout alone.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-runs=${BENCH_RUNS:-9}
+runs=${BENCH_RUNS:-3}
+rounds=${BENCH_ROUNDS:-5}
 out=$BUILD/bench
 base_tree=$BUILD/base-tree
 fragments=("$TOP/config/qemu.config" "$TOP/config/bench.config")
@@ -47,20 +57,23 @@ for side in base series; do
 	echo "$side kernel built in $((SECONDS - start)) s" >&2
 done
 
-# Both boots come after both builds, back to back, so that they see the same
-# machine load.
-for side in base series; do
-	log "bench: booting $side, $runs runs"
-	start=$SECONDS
-	QEMU_MEMORY=2G CMDLINE_EXTRA="bench.runs=$runs" "$TOP/scripts/run-qemu.sh" \
-		"$BUILD/obj/bench-$side/arch/x86/boot/bzImage" \
-		"$out/initramfs.cpio.gz" "$out/run-$side" "${QEMU_TIMEOUT:-1500}"
-	grep -q '^BENCH-END' "$out/run-$side/kselftest.log" ||
-		die "bench: the $side run did not finish; see $out/run-$side/console.log"
-	echo "$side run took $((SECONDS - start)) s" >&2
+# All boots come after both builds, alternating, so that both sides see the
+# same machine load.
+rm -f "$out/base.log" "$out/series.log"
+for round in $(seq 1 "$rounds"); do
+	for side in base series; do
+		rundir=$out/run-$side-$round
+		log "bench: round $round of $rounds, booting $side, $runs runs"
+		QEMU_MEMORY=2G QEMU_EXTRA="${BENCH_QEMU_EXTRA:--icount shift=0}" CMDLINE_EXTRA="bench.runs=$runs tsc=reliable" "$TOP/scripts/run-qemu.sh" \
+			"$BUILD/obj/bench-$side/arch/x86/boot/bzImage" \
+			"$out/initramfs.cpio.gz" "$rundir" "${QEMU_TIMEOUT:-1500}"
+		grep -q '^BENCH-END' "$rundir/kselftest.log" ||
+			die "bench: the $side run did not finish; see $rundir/console.log"
+		cat "$rundir/kselftest.log" >> "$out/$side.log"
+	done
 done
 
 python3 "$TOP/scripts/bench-report.py" \
-	"$out/run-base/kselftest.log" "$out/run-series/kselftest.log" \
-	--json "$out/results.json" --png "$out/ratios.png" --machine "$(uname -m), $(nproc) CPUs, QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), $(cat "$out/run-series/status")" |
+	"$out/base.log" "$out/series.log" \
+	--json "$out/results.json" --png "$out/ratios.png" --machine "$(uname -m), $(nproc) CPUs, ${BENCH_QEMU_EXTRA:--icount shift=0} (times in guest instructions: 1 us = 1000), QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), $(cat "$out/run-series-1/status")" |
 	tee "$out/table.txt"

@@ -51,10 +51,12 @@ cmdline="console=ttyS0 panic=-1 oops=panic nokaslr hung_task_timeout_secs=120 ${
 # 6 GiB, so that the huge_pfnmap KUnit suite finds a free, 1 GiB aligned
 # gigabyte above 4 GiB for its pud cases; the guest touches far less.
 memory=${QEMU_MEMORY:-6G}
+# QEMU_EXTRA: more QEMU options, split at spaces (make bench: -icount).
+read -r -a extra_args <<< "${QEMU_EXTRA:-}"
 
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	"${accel_args[@]}" -smp 2 -m "$memory" -no-reboot -display none -monitor none \
+	"${accel_args[@]}" "${extra_args[@]}" -smp 2 -m "$memory" -no-reboot -display none -monitor none \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-serial "file:$rundir/console.log" -serial "file:$rundir/kselftest.log" \
 	</dev/null || rc=$?

@@ -1815,6 +1815,50 @@ static long minor_faults(void)
 	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_minflt;
 }
 
+/* The "Rss:" of the vma that starts at @addr in /proc/self/smaps, or -1. */
+static long smaps_rss_kb(void *addr)
+{
+	unsigned long start, end;
+	bool found = false;
+	char line[512];
+	long rss = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (rss < 0 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			found = start == (unsigned long)addr;
+		else if (found && sscanf(line, "Rss: %ld kB", &rss) != 1)
+			rss = -1;
+	}
+	fclose(f);
+	return rss;
+}
+
+/* Pages of [addr, addr + len) /proc/self/pagemap reports present, or -1. */
+static long pagemap_present(void *addr, size_t len)
+{
+	size_t i, n = len / page_size();
+	ssize_t want = n * sizeof(uint64_t);
+	uint64_t *entries = calloc(n, sizeof(uint64_t));
+	long present = -1;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && entries &&
+	    pread(fd, entries, want, (uintptr_t)addr / page_size() * 8) == want) {
+		present = 0;
+		for (i = 0; i < n; i++)
+			present += entries[i] >> 63;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(entries);
+	return present;
+}
+
 /* The [mode] of /sys/kernel/mm/transparent_hugepage/enabled, or "". */
 static const char *thp_mode(char *mode, size_t len)
 {
@@ -1842,9 +1886,11 @@ static const char *thp_mode(char *mode, size_t len)
  * pages), and the CMA heap, whose buffers are physically contiguous and 2 MiB
  * aligned, maps each 2 MiB with one special pmd: touching every page takes
  * one fault per 2 MiB.  A mapping that starts 4 KiB into the buffer cannot
- * use pmds and falls back to ptes, with the same data.  All the other cases
- * of cma_heap run on the pmds, the GUP cases included.
- * Base: no alignment, one fault per 4 KiB.
+ * use pmds and falls back to ptes, with the same data.  /proc/pid/smaps and
+ * /proc/pid/pagemap see no page in the mapping.  All the other cases of
+ * cma_heap run on the pmds, the GUP cases included.
+ * Base: no alignment, one fault per 4 KiB; CMA heap and udmabuf pages in
+ * smaps and pagemap.
  */
 TEST_F(dmabuf_mmap, huge_mapping)
 {
@@ -1881,6 +1927,12 @@ TEST_F(dmabuf_mmap, huge_mapping)
 			TH_LOG("%ld faults to read %zu bytes, %ld with pmds",
 			       faults, self->size, expected);
 	}
+	/*
+	 * Whether mapped with pmds or ptes, the walkers of /proc/pid/smaps and
+	 * /proc/pid/pagemap find no page in it: Rss 0, nothing present.
+	 */
+	EXPECT_EQ(smaps_rss_kb(second), 0);
+	EXPECT_EQ(pagemap_present(second, self->size), 0);
 	munmap(second, self->size);
 
 	/*
