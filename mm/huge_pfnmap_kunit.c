@@ -12,8 +12,12 @@
  * pmd and pud (1 GiB, skipped when 1 GiB of contiguous memory cannot be
  * found), special and devmap without dev_pagemap.
  *
- * mremap() has no in-kernel entry point; the dma-buf kselftest covers it
- * from user space.
+ * mremap() has no in-kernel entry point: hpf_move_entry() moves the entry
+ * with move_page_tables(), which is what mremap() (and exec, for the stack)
+ * calls, and the dma-buf kselftest covers mremap() itself on special pmds
+ * from user space.  /proc/pid/smaps and /proc/pid/pagemap skip VM_PFNMAP
+ * vmas before they look at any entry (walk_page_test()), whatever its kind;
+ * the kselftest checks that they report no page.
  */
 
 #include <kunit/resource.h>
@@ -61,6 +65,7 @@ struct hpf_test {
 	atomic_t huge_faults;
 	atomic_t pte_faults;
 	struct mm_struct *mm;
+	struct file *file;		/* the file mapped at addr */
 	unsigned long addr;		/* kind->size aligned, kind->size long */
 };
 
@@ -186,6 +191,7 @@ static struct hpf_test *hpf_setup(struct kunit *test)
 
 	file = kunit_user_mm_file(test, "[huge_pfnmap_kunit]", &hpf_fops, t);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	t->file = file;
 
 	len = 2 * kind->size;
 	map = kunit_user_mm_mmap(test, file, len, PROT_READ | PROT_WRITE,
@@ -586,6 +592,58 @@ struct hpf_child {
 };
 
 /* Runs in a child process with a copy of the case's address space. */
+/*
+ * mremap(): move_page_tables() moves the whole entry to another mapping of
+ * the file, as is, without looking at a page; the old range is empty and the
+ * new one reads and writes the same memory.
+ */
+static void hpf_move_entry(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	unsigned long size = t->kind->size, map, dst, moved = 0;
+	struct vm_area_struct *vma, *new_vma;
+	bool writable;
+	u64 val;
+	int i;
+
+	hpf_fill(test, t, 10);
+	KUNIT_ASSERT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+			hpf_expected(t));
+
+	map = kunit_user_mm_mmap(test, t->file, 2 * size,
+				 PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_NE(test, map, 0UL);
+	dst = ALIGN(map, size);
+	if (dst > map)
+		KUNIT_ASSERT_EQ(test, vm_munmap(map, dst - map), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(dst + size, map + size - dst), 0);
+
+	mmap_write_lock(t->mm);
+	vma = vma_lookup(t->mm, t->addr);
+	new_vma = vma_lookup(t->mm, dst);
+	if (vma && new_vma)
+		moved = move_page_tables(vma, t->addr, new_vma, dst, size, true);
+	mmap_write_unlock(t->mm);
+	KUNIT_ASSERT_EQ(test, moved, size);
+
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable), HPF_NONE);
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, dst, &writable), hpf_expected(t));
+	KUNIT_EXPECT_TRUE(test, writable);
+	for (i = 0; i < HPF_NR_OFFSETS; i++) {
+		u64 __user *p = (u64 __user *)(dst + hpf_offsets(t, i));
+
+		KUNIT_EXPECT_EQ(test, copy_from_user(&val, p, sizeof(val)), 0UL);
+		KUNIT_EXPECT_EQ(test, val, hpf_pattern(i, 10));
+	}
+	val = 11;
+	KUNIT_EXPECT_EQ(test, copy_to_user((u64 __user *)dst, &val,
+					   sizeof(val)), 0UL);
+	KUNIT_EXPECT_EQ(test, hpf_backing(t, 0), 11ULL);
+	/* Nothing was faulted in again: the entry itself moved. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->huge_faults), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pte_faults), 0);
+}
+
 static int hpf_child_fn(void *arg)
 {
 	struct hpf_child *c = arg;
@@ -647,6 +705,7 @@ static struct kunit_case huge_pfnmap_cases[] = {
 	KUNIT_CASE_PARAM(hpf_no_normal_page, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_mprotect_keeps_contents, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_munmap_part, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_move_entry, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_fork_shares, hpf_kind_gen_params),
 	{}
 };
