@@ -2,16 +2,17 @@
 #
 # make          fetch the base, apply the series, build, boot in QEMU, run
 #               every KUnit suite and kselftest, print the verdict
-# make check    all of that plus the series hygiene (what CI runs)
-# make lint     the fast checks: checkpatch, round trip, kernel-doc, and the
-#               two below
+# make check    all of that plus the series hygiene and base-selftest
+#               (what CI runs)
+# make lint     the fast checks: shellcheck, checkpatch, round trip, kernel-doc
 # make mbox-check  the series as mailed: b4 am offline, git am on the base
 # make debian   the backport kit for Debian's kernel package (build/debian-kit),
 #               checked with quilt push on the base
 # make docs     the Sphinx docs the series touches: no new warnings (slow)
 # make tree     the base with the series applied, in build/linux
 # make export   write build/linux's series back to patches/ and the copies
-# make base-selftest  run the series' kselftest on the unpatched base
+# make base-selftest  the series' kselftest on the unpatched base, one boot
+#               per buffer source: it must fail as tests/base-failures.txt says
 # make bench    base against series: gup, faults and mmap times (build/bench)
 # make bisect   every patch's full kernel build, one after the other (slow)
 #
@@ -71,11 +72,15 @@ verdict: run
 		| tee $(RUN)/summary.txt
 
 # The test kernel is built first (the per-patch walk builds the objects it
-# builds), then the series hygiene, then the QEMU run.
+# builds), then the series hygiene, then the QEMU run, then the proof that
+# the kselftest fails on the unpatched base.
 check: hygiene
 	@$(MAKE) --no-print-directory verdict
+	@$(MAKE) --no-print-directory base-selftest
 
 hygiene: lint kernel
+	@scripts/mbox-check.sh
+	@scripts/debian-kit.sh
 	@scripts/hygiene.sh objects $(TEST_OBJ) $(WALK_OBJ) $(TEST_CONFIG)
 	@scripts/compile-test.sh $(TEST_OBJ)
 
@@ -107,8 +112,9 @@ docs: tree
 bench: tree
 	@scripts/bench.sh
 
-# The unpatched base, same configuration, running the series' kselftest:
-# the cases that fail there must be those tests/base-failures.txt lists.
+# The unpatched base, same configuration, running the series' kselftest one
+# boot per buffer source: the cases that fail there must be those
+# tests/base-failures.txt lists.  Part of check.
 base-selftest: tree
 	@scripts/base-selftest.sh
 

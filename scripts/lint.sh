@@ -7,11 +7,9 @@
 #     holds the only exceptions, each with its reason);
 #  3. round trip: patches/ applies with git am to a fresh checkout of the
 #     base, and exporting that reproduces patches/ and the in-tree copies;
-#  4. scripts/kernel-doc adds no warnings in the files the series touches;
-#  5. the series as mailed: b4 am and git am give the series head
-#     (scripts/mbox-check.sh, make mbox-check);
-#  6. the Debian backport kit applies with quilt push and gives the series
-#     head (scripts/debian-kit.sh, make debian).
+#  4. scripts/kernel-doc adds no warnings in the files the series touches.
+# The series as mailed (make mbox-check) and the Debian backport kit (make
+# debian) are checked by make check, after these.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -111,9 +109,5 @@ else
 	printf '%s' "$new_kdoc"
 	report "kernel-doc: no new warnings in touched files" FAIL
 fi
-
-# 5, 6: a few seconds each; they print their own [PASSED]/[FAILED] lines.
-"$TOP/scripts/mbox-check.sh" || report "scripts/mbox-check.sh" FAIL
-"$TOP/scripts/debian-kit.sh" || report "scripts/debian-kit.sh" FAIL
 
 exit "$fail"

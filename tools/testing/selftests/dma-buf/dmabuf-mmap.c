@@ -22,6 +22,14 @@
  * attempt runs in a child that is killed after ATTEMPT_TIMEOUT seconds and
  * reported as hung rather than hanging the run.
  *
+ * DMABUF_MMAP_CASES in the environment selects cases: a comma-separated list
+ * of fnmatch(3) patterns on "<source>.<case>"; a pattern that starts with '!'
+ * deselects.  A case runs when it matches a selecting pattern (or there is
+ * none) and no deselecting one; the others are skipped.  For instance
+ * DMABUF_MMAP_CASES='cma_heap.*,!*.race_*' runs the CMA heap cases but the
+ * race.  The 6.1 harness has no filter of its own, and a kernel that a case
+ * crashes (the unpatched base does) can only be tested one source per boot.
+ *
  * Needs root: it opens /dev/dma_heap/<heap>, /dev/udmabuf, /dev/dri/card*,
  * /dev/video*, /dev/ram0 and /sys/kernel/debug/gup_test, and may raise
  * /proc/sys/vm/nr_hugepages for the hugetlb source (restored afterwards).
@@ -30,6 +38,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1575,6 +1584,36 @@ FIXTURE_VARIANT_ADD(dmabuf_mmap, vivid)
 	.src = &vivid_source,
 };
 
+/* Whether DMABUF_MMAP_CASES (see the top of this file) selects the case. */
+static bool case_selected(const char *source, const char *name)
+{
+	const char *cases = getenv("DMABUF_MMAP_CASES");
+	bool selecting = false, selected = false;
+	char id[WHY_LEN], *list, *pattern, *pos;
+
+	if (!cases || !*cases)
+		return true;
+	snprintf(id, sizeof(id), "%s.%s", source, name);
+	list = strdup(cases);
+	if (!list)
+		return true;
+	for (pattern = strtok_r(list, ",", &pos); pattern;
+	     pattern = strtok_r(NULL, ",", &pos)) {
+		if (*pattern == '!') {
+			if (!fnmatch(pattern + 1, id, 0)) {
+				free(list);
+				return false;
+			}
+			continue;
+		}
+		selecting = true;
+		if (!fnmatch(pattern, id, 0))
+			selected = true;
+	}
+	free(list);
+	return selected || !selecting;
+}
+
 /*
  * Make the buffer, map it whole, MAP_SHARED, read/write, and fill it.  On
  * the series an exporter whose mapping is not VM_PFNMAP is refused here
@@ -1590,6 +1629,9 @@ FIXTURE_SETUP(dmabuf_mmap)
 	ctx_init(&self->ctx);
 	buffer_init(&self->buf);
 	self->map = MAP_FAILED;
+
+	if (!case_selected(src->name, _metadata->name))
+		SETUP_SKIP(src->name, "not selected by DMABUF_MMAP_CASES");
 
 	status = src->open(&self->ctx, why);
 	if (status == SRC_OK)
