@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """The dma-buf kselftest's results on the unpatched base, against a list.
 
-    base-failures.py unfinished TEST BOOTDIR SOURCE
+    base-failures.py unfinished TEST BOOTDIR SOURCE [CRASHED...]
         print the case of SOURCE that killed the kernel in this boot: the
-        first case, in TEST's declaration order, that the boot's
-        DMABUF_MMAP_CASES selected and that has no result (a panic loses
-        the harness's buffered output, so the case's own RUN line may be
-        missing too); nothing if the run ended
+        first case, in TEST's declaration order, that has no result and is
+        not one of the CRASHED cases the boot left out (a panic loses the
+        harness's buffered output, so the case's own RUN line and the
+        skips of the left-out cases may be missing too); nothing if the
+        run ended
 
     base-failures.py compare TEST RUNDIR LIST
         merge the results of every boot under RUNDIR (one directory per
@@ -27,7 +28,6 @@ LIST has one case per line, "KIND dmabuf_mmap.SOURCE.CASE":
     flaky      fails on some boots and passes on others; either is accepted
 Lines starting with "#" are comments.
 """
-import fnmatch
 import re
 import sys
 from pathlib import Path
@@ -47,21 +47,6 @@ def declared_cases(test):
     if not cases:
         raise SystemExit(f'base-failures: no TEST_F({FIXTURE}, ...) in {test}')
     return cases
-
-
-def selected(patterns, source, case):
-    """DMABUF_MMAP_CASES's selection, as case_selected() in TEST makes it."""
-    name = f'{source}.{case}'
-    selecting = False
-    chosen = False
-    for pattern in filter(None, patterns.split(',')):
-        if pattern.startswith('!'):
-            if fnmatch.fnmatchcase(name, pattern[1:]):
-                return False
-            continue
-        selecting = True
-        chosen = chosen or fnmatch.fnmatchcase(name, pattern)
-    return chosen or not selecting
 
 
 def run_ended(bootdir):
@@ -95,23 +80,19 @@ def parse_boot(bootdir):
     return results
 
 
-def culprit(cases, bootdir, source):
+def culprit(cases, bootdir, source, crashed):
     """The case of SOURCE the kernel died in, or None if the run ended."""
     if run_ended(bootdir):
         return None
-    console = (bootdir / 'console.log').read_text(errors='replace')
-    m = re.search(r'command line:.* DMABUF_MMAP_CASES=(\S+)', console)
-    patterns = m.group(1) if m else ''
     results = parse_boot(bootdir)
     for case in cases:
-        if (selected(patterns, source, case) and
-                f'{source}.{case}' not in results):
+        if case not in crashed and f'{source}.{case}' not in results:
             return case
     return None
 
 
-def unfinished(test, bootdir, source):
-    case = culprit(declared_cases(test), Path(bootdir), source)
+def unfinished(test, bootdir, source, *crashed):
+    case = culprit(declared_cases(test), Path(bootdir), source, crashed)
     if case:
         print(case)
     return 0
@@ -143,20 +124,23 @@ def compare(test, rundir, listfile):
     cases = declared_cases(test)
     rundir = Path(rundir)
     observed = {}
-    sources = []
+    crashed = {}
     nboots = 0
     for bootdir in boots(rundir):
         nboots += 1
         source = bootdir.name.rpartition('.')[0]
-        if source not in sources:
-            sources.append(source)
+        # boots() sorts a source's boots in order: each leaves out the
+        # cases that killed the ones before it
+        left_out = crashed.setdefault(source, [])
         for name, result in parse_boot(bootdir).items():
             if result[0] != 'FILTERED':
                 observed[name] = result
-        case = culprit(cases, bootdir, source)
+        case = culprit(cases, bootdir, source, left_out)
         if case:
+            left_out.append(case)
             observed[f'{source}.{case}'] = ('CRASH',
                                             f'the kernel died ({bootdir.name})')
+    sources = list(crashed)
     for source in sources:
         for case in cases:
             observed.setdefault(f'{source}.{case}', (
@@ -207,7 +191,7 @@ def compare(test, rundir, listfile):
 
 
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == 'unfinished':
+    if len(sys.argv) >= 5 and sys.argv[1] == 'unfinished':
         return unfinished(*sys.argv[2:])
     if len(sys.argv) == 5 and sys.argv[1] == 'compare':
         return compare(*sys.argv[2:])

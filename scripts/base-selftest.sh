@@ -53,6 +53,7 @@ mapfile -t sources < <(sed -n 's/^FIXTURE_VARIANT_ADD(dmabuf_mmap, \([a-z0-9_]*\
 rm -rf "$rundir"
 mkdir -p "$rundir"
 for source in "${sources[@]}"; do
+	crashed=()
 	cases="$source.*"
 	for boot in $(seq 1 "$max_boots"); do
 		log "base-selftest: $source, boot $boot (DMABUF_MMAP_CASES=$cases)"
@@ -60,9 +61,10 @@ for source in "${sources[@]}"; do
 			"$TOP/scripts/run-qemu.sh" "$base_obj/arch/x86/boot/bzImage" \
 			"$ksft_obj/initramfs.cpio.gz" "$rundir/$source.$boot" "${QEMU_TIMEOUT:-900}"
 		unfinished=$("$TOP/scripts/base-failures.py" unfinished "$test_source" \
-			"$rundir/$source.$boot" "$source")
+			"$rundir/$source.$boot" "$source" "${crashed[@]}")
 		[ -n "$unfinished" ] || break
 		log "base-selftest: $unfinished did not finish; $source again without it"
+		crashed+=("$unfinished")
 		cases+=",!$source.$unfinished"
 	done
 done

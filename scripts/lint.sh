@@ -34,14 +34,17 @@ fi
 mapfile -t patches < <(grep -v -e '^#' -e '^$' "$TOP/patches/series" || true)
 checkpatch_out=$(mktemp -d)
 trap 'rm -rf "$checkpatch_out"' EXIT
+# The message types checkpatch.allow allows in patch $1, comma-separated.
+allowed_types() {
+	awk -v p="$1" '!/^#/ && NF >= 3 && p ~ $1 { printf "%s%s", sep, $2; sep = "," }' \
+		"$TOP/checkpatch.allow" 2>/dev/null || true
+}
 checkpatch_one() {
 	local p=$1 ignore args rc=0
 
-	ignore=$(awk -v p="$p" '!/^#/ && NF >= 3 && p ~ $1 { printf "%s%s", sep, $2; sep = "," }' \
-		"$TOP/checkpatch.allow" 2>/dev/null || true)
+	ignore=$(allowed_types "$p")
 	args=(--strict --quiet --no-summary --show-types)
 	[ -z "$ignore" ] || args+=(--ignore "$ignore")
-	echo "$ignore" > "$checkpatch_out/$p.ignore"
 	# Debian's python3 (with python3-ply) for spdxcheck.py, whatever is first in PATH.
 	(cd "$TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${args[@]}" \
 		"$TOP/patches/$p") > "$checkpatch_out/$p.out" 2>&1 || rc=$?
@@ -55,7 +58,7 @@ for p in "${patches[@]}"; do
 done
 wait
 for p in "${patches[@]}"; do
-	ignore=$(cat "$checkpatch_out/$p.ignore")
+	ignore=$(allowed_types "$p")
 	if [ "$(cat "$checkpatch_out/$p.rc")" = 0 ]; then
 		report "checkpatch --strict $p" OK "${ignore:+allowed: $ignore}"
 	else
