@@ -213,7 +213,9 @@ static void insert_into_mixedmap_vma_needs_only_read_lock(struct kunit *test)
  * The refusal warns once per boot, whichever function and reason provoke it.
  * This case must provoke it first, so it comes before every other case that
  * does in vip_cases[].  If something earlier in this boot used the warning
- * up, the harness finds no splat in the count=1 block and reports it.
+ * up, the harness finds no splat in the count=1 block and reports it.  The
+ * cases after it declare their blocks count=0: the one warning is used up,
+ * and a second would mean the _ONCE is not.
  */
 static void insert_into_pfnmap_vma_warns_only_once(struct kunit *test)
 {
@@ -234,7 +236,7 @@ static void insert_into_pfnmap_vma_warns_only_once(struct kunit *test)
 
 static void insert_into_pfnmap_vma_fails_and_changes_nothing(struct kunit *test)
 {
-	const char *reason = "vm_insert_page into VM_PFNMAP";
+	const char *reason = "count=0 vm_insert_page into VM_PFNMAP";
 	struct vip_test *t = vip_setup(test, true);
 	unsigned long flags = t->vma->vm_flags;
 	struct page *page = t->pages[0];
@@ -257,7 +259,7 @@ static void insert_into_pfnmap_vma_fails_and_changes_nothing(struct kunit *test)
 
 static void insert_pages_into_pfnmap_vma_inserts_none(struct kunit *test)
 {
-	const char *reason = "vm_insert_pages into VM_PFNMAP";
+	const char *reason = "count=0 vm_insert_pages into VM_PFNMAP";
 	struct vip_test *t = vip_setup(test, true);
 	unsigned long flags = t->vma->vm_flags;
 	unsigned long num = NR_TEST_PAGES;
@@ -310,13 +312,13 @@ static void vip_map_pages_into_pfnmap_vma(struct kunit *test,
 static void map_pages_into_pfnmap_vma_fails(struct kunit *test)
 {
 	vip_map_pages_into_pfnmap_vma(test, vm_map_pages,
-				      "vm_map_pages into VM_PFNMAP");
+				      "count=0 vm_map_pages into VM_PFNMAP");
 }
 
 static void map_pages_zero_into_pfnmap_vma_fails(struct kunit *test)
 {
 	vip_map_pages_into_pfnmap_vma(test, vm_map_pages_zero,
-				      "vm_map_pages_zero into VM_PFNMAP");
+				      "count=0 vm_map_pages_zero into VM_PFNMAP");
 }
 
 /*
@@ -325,7 +327,7 @@ static void map_pages_zero_into_pfnmap_vma_fails(struct kunit *test)
  */
 static void insert_without_the_write_lock_fails(struct kunit *test)
 {
-	const char *reason = "vm_insert_page under mmap_read_lock";
+	const char *reason = "count=0 vm_insert_page under mmap_read_lock";
 	struct vip_test *t = vip_setup(test, false);
 	unsigned long flags = t->vma->vm_flags;
 	struct page *page = t->pages[0];

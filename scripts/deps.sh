@@ -13,7 +13,8 @@ packages=(
 	# compile tests of arm64 and arm drivers
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 	# checks: sparse (C=1), shellcheck for the tooling
-	sparse shellcheck python3-ply
+	# checkpatch's SPDX check runs scripts/spdxcheck.py: python3-ply, python3-git
+	sparse shellcheck python3-ply python3-git
 	# QEMU and the initramfs; static libraries the kselftests link
 	qemu-system-x86 busybox-static libcap-dev libnuma-dev
 	# make debian (quilt push of the kit) and make mbox-check (b4 am)

@@ -91,6 +91,12 @@ warnings() { # warnings: W=1 and sparse messages for the touched objects
 	done | sort
 }
 
+# make C=2 without sparse prints "sparse: not found" and no warning at all.
+if command -v sparse >/dev/null; then
+	report "sparse is installed" OK "$(sparse --version 2>&1 | head -n 1)"
+else
+	report "sparse is installed" FAIL "the W=1 and sparse comparison would see no sparse warning"
+fi
 git -C "$TREE" checkout -q -f --detach "$BASE_TAG"
 start=$SECONDS
 if (build_commit "$@"); then

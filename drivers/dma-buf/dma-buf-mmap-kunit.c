@@ -302,7 +302,7 @@ static void importer_mmap_of_pfn_exporter_succeeds(struct kunit *test)
 
 static void importer_mmap_of_page_exporter_is_refused(struct kunit *test)
 {
-	const char *reason = "dma-buf exporter kunit-page via dma_buf_mmap()";
+	const char *reason = "count=0 dma-buf exporter kunit-page via dma_buf_mmap()";
 	struct dma_buf *dmabuf = dbm_export(test, DBM_PAGE, "kunit-page");
 	struct dbm_buffer *buf = dbm_buf(dmabuf);
 	long ret;

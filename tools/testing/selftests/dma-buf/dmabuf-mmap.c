@@ -99,10 +99,15 @@
 #define ATTEMPT_TIMEOUT		10	/* seconds a GUP attempt may take */
 #define RACE_ITERATIONS		200
 #define RACE_SECONDS		10
+/* Less than this is a race that did not run: see race_odirect_munmap_close */
+#define RACE_MIN_ROUNDS		20U
+#define RACE_MIN_IOS		500UL
 #define WHY_LEN			256
 
 #define RAM_DEV			"/dev/ram0"
 #define GUP_TEST_FILE		"/sys/kernel/debug/gup_test"
+#define VMSTAT_FILE		"/proc/vmstat"
+#define STAT_REFRESH_FILE	"/proc/sys/vm/stat_refresh"
 
 /*
  * Every 64-bit word the test writes into a buffer carries PATTERN_MAGIC in
@@ -561,64 +566,123 @@ static enum src_status udmabuf_shmem_create(struct source_ctx *ctx,
 	return SRC_OK;
 }
 
-/* The hugetlb source needs free huge pages: make some if there are none. */
+/* Huge pages that a hugetlb memfd can take now: free and not reserved. */
+static long hugetlb_available(void)
+{
+	long free = meminfo_value("HugePages_Free:");
+	long rsvd = meminfo_value("HugePages_Rsvd:");
+
+	return free < 0 || rsvd < 0 ? -1 : free - rsvd;
+}
+
+/*
+ * The hugetlb source needs a free huge page for every huge page of the
+ * buffer: raise /proc/sys/vm/nr_hugepages if there are not enough (ctx_put()
+ * restores it).  Only a kernel without hugetlb, or one that cannot make the
+ * huge pages, is a SKIP: from there on udmabuf must work on the memfd, on
+ * the series and on the base alike.
+ */
 static enum src_status udmabuf_hugetlb_open(struct source_ctx *ctx, char *why)
 {
 	long hpage = meminfo_value("Hugepagesize:") * 1024;
 	long nr, need, avail;
 	enum src_status status;
+	int err;
 
 	status = udmabuf_open(ctx, why);
 	if (status != SRC_OK)
 		return status;
 	if (hpage <= 0) {
-		say(why, "no huge pages (CONFIG_HUGETLBFS)");
+		say(why, "no Hugepagesize in /proc/meminfo: no hugetlb (CONFIG_HUGETLBFS)");
 		return SRC_SKIP;
 	}
 	if (BUF_SIZE % hpage) {
-		say(why, "the %lu-byte buffer is no multiple of the %ld-byte huge page",
+		say(why, "the %lu-byte buffer is no multiple of the %ld-byte default huge page",
 		    BUF_SIZE, hpage);
 		return SRC_SKIP;
 	}
 	need = BUF_SIZE / hpage;
-	avail = meminfo_value("HugePages_Free:");
+	avail = hugetlb_available();
 	if (avail >= need)
 		return SRC_OK;
 	nr = read_long("/proc/sys/vm/nr_hugepages");
-	if (nr >= 0 && write_long("/proc/sys/vm/nr_hugepages", nr + need - avail))
-		ctx->nr_hugepages = nr;
-	if (meminfo_value("HugePages_Free:") >= need)
+	if (nr < 0) {
+		say(why,
+		    "%ld of the %ld huge pages needed are free, and /proc/sys/vm/nr_hugepages cannot be read to raise it",
+		    avail, need);
+		return SRC_SKIP;
+	}
+	if (!write_long("/proc/sys/vm/nr_hugepages", nr + need - avail)) {
+		err = errno;
+		say(why,
+		    "%ld of the %ld huge pages needed are free, and /proc/sys/vm/nr_hugepages cannot be raised from %ld to %ld: %s",
+		    avail, need, nr, nr + need - avail, strerror(err));
+		return SRC_SKIP;
+	}
+	ctx->nr_hugepages = nr;
+	if (hugetlb_available() >= need)
 		return SRC_OK;
-	say(why, "%ld free huge pages, and raising /proc/sys/vm/nr_hugepages gave no more",
-	    avail);
+	say(why,
+	    "%ld of the %ld huge pages needed are free, and raising /proc/sys/vm/nr_hugepages from %ld to %ld gave %ld (the kernel found no memory for more)",
+	    avail, need, nr, nr + need - avail,
+	    read_long("/proc/sys/vm/nr_hugepages"));
 	return SRC_SKIP;
 }
 
+/*
+ * A hugetlb memfd wrapped in a udmabuf.  udmabuf takes hugetlb memfds in
+ * 6.1, base and series (udmabuf_create() looks up the huge page of each
+ * range and takes its subpages): once memfd_create(MFD_HUGETLB) works and
+ * udmabuf_hugetlb_open() has found the huge pages, any error is a failure.
+ */
 static enum src_status udmabuf_hugetlb_create(struct source_ctx *ctx,
 					      struct buffer *buf, char *why)
 {
 	int err;
 
+	/*
+	 * A kernel without CONFIG_HUGETLBFS fails memfd_create(MFD_HUGETLB)
+	 * from hugetlb_file_setup()'s stub; udmabuf_hugetlb_open() has
+	 * already skipped it (no Hugepagesize).  What is left to skip on:
+	 * hugetlbfs without a mount for the default huge page size, or a
+	 * memfd_create() without MFD_HUGETLB.
+	 */
 	buf->memfd = memfd_create("dmabuf-mmap",
 				  MFD_HUGETLB | MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	if (buf->memfd < 0) {
-		say(why, "memfd_create(MFD_HUGETLB) (CONFIG_HUGETLBFS): %m");
-		return SRC_SKIP;
+		err = errno;
+		if (err == ENOENT) {
+			say(why,
+			    "memfd_create(MFD_HUGETLB): %s: no hugetlbfs mount for the default huge page size",
+			    strerror(err));
+			return SRC_SKIP;
+		}
+		if (err == EINVAL) {
+			say(why, "memfd_create(MFD_HUGETLB): %s: no MFD_HUGETLB",
+			    strerror(err));
+			return SRC_SKIP;
+		}
+		say(why, "memfd_create(MFD_HUGETLB): %s", strerror(err));
+		return SRC_FAIL;
 	}
 	if (ftruncate(buf->memfd, BUF_SIZE)) {
 		say(why, "ftruncate() of a hugetlb memfd: %m");
 		return SRC_FAIL;
 	}
-	/* udmabuf looks the huge page up in the page cache; it must exist */
+	/*
+	 * udmabuf looks the huge page up in the page cache; it must exist.
+	 * udmabuf_hugetlb_open() made sure that there are enough free huge
+	 * pages, and nothing else in the test takes them: ENOSPC here means
+	 * that an earlier buffer did not give its huge page back.
+	 */
 	if (fallocate(buf->memfd, 0, 0, BUF_SIZE)) {
-		say(why, "fallocate() of a hugetlb memfd: %m");
+		err = errno;
+		say(why,
+		    "fallocate() of a %lu-byte hugetlb memfd: %s (%ld huge pages free and unreserved)",
+		    BUF_SIZE, strerror(err), hugetlb_available());
 		return SRC_FAIL;
 	}
 	err = udmabuf_wrap(ctx, buf);
-	if (err == -EINVAL) {
-		say(why, "UDMABUF_CREATE on a hugetlb memfd fails with EINVAL (as on 6.1.192)");
-		return SRC_SKIP;
-	}
 	if (err) {
 		say(why, "UDMABUF_CREATE on a hugetlb memfd: %s", strerror(-err));
 		return SRC_FAIL;
@@ -880,10 +944,73 @@ struct gup_attempt {
 	void (*run)(const struct gup_attempt *a, char *map, size_t size,
 		    struct outcome *o);
 	unsigned long arg;
-	/* How the series' kernel refuses: errno (0: none), and an alternative */
+	/* How the series' kernel refuses: errno (0: none) */
 	int err;
-	int alt_err;
 };
+
+/*
+ * FOLL_PIN accounting: nr_foll_pin_acquired and nr_foll_pin_released in
+ * /proc/vmstat count the pages that pin_user_pages*() pinned and
+ * unpin_user_page*() released.  They are node counters whose per-CPU
+ * deltas are folded only every sysctl_stat_interval: writing
+ * /proc/sys/vm/stat_refresh (root; SMP kernels only, there are no per-CPU
+ * deltas without SMP) folds them first, so that a reading counts every pin
+ * taken before it.
+ */
+struct pin_counts {
+	bool read;		/* false: why says what is missing */
+	long acquired;
+	long released;
+	char why[WHY_LEN];
+};
+
+static void pin_counts_read(struct pin_counts *pc)
+{
+	char line[128], name[64];
+	long val;
+	FILE *f;
+
+	pc->read = false;
+	pc->acquired = -1;
+	pc->released = -1;
+	if (!write_long(STAT_REFRESH_FILE, 1) && errno != ENOENT) {
+		say(pc->why, "write to %s to fold the per-CPU counters: %m",
+		    STAT_REFRESH_FILE);
+		return;
+	}
+	f = fopen(VMSTAT_FILE, "r");
+	if (!f) {
+		say(pc->why, "%s: %m", VMSTAT_FILE);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %ld", name, &val) != 2)
+			continue;
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			pc->acquired = val;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			pc->released = val;
+	}
+	fclose(f);
+	pc->read = pc->acquired >= 0 && pc->released >= 0;
+	if (!pc->read)
+		say(pc->why, "no nr_foll_pin_acquired or nr_foll_pin_released in %s",
+		    VMSTAT_FILE);
+}
+
+/* What moved from @before to @after, into @after; or why it is unknown. */
+static void pin_counts_delta(const struct pin_counts *before,
+			     struct pin_counts *after)
+{
+	if (!before->read) {
+		*after = *before;
+		return;
+	}
+	if (!after->read)
+		return;
+	after->acquired -= before->acquired;
+	after->released -= before->released;
+}
 
 static void __printf(4, 5)
 outcome(struct outcome *o, enum verdict result, int err, const char *fmt, ...)
@@ -1089,6 +1216,12 @@ static void try_move_pages(const struct gup_attempt *a, char *map,
 		outcome(o, BROKEN, ENOMEM, "no memory");
 		goto out;
 	}
+	/*
+	 * run_bounded() has read every page of the mapping in this process
+	 * just before: each one is mapped by a present special pte or pmd,
+	 * which is what move_pages() must find and refuse.  A page it did
+	 * not find mapped (-ENOENT) is a failure.
+	 */
 	for (i = 0; i < n; i++)
 		pages[i] = map + i * page_size();
 	if (syscall(__NR_move_pages, 0, n, pages, NULL, status, 0)) {
@@ -1102,11 +1235,12 @@ static void try_move_pages(const struct gup_attempt *a, char *map,
 			goto out;
 		}
 	}
-	/* the first status that differs from the others is the one judged */
-	for (i = 1; i < n && status[i] == status[0]; i++)
+	/* judge the first page not refused as expected, if there is one */
+	for (i = 0; i < n && status[i] == -a->err; i++)
 		;
 	i = i < n ? i : 0;
-	outcome(o, REFUSED, -status[i], "page %zu: %s", i, strerror(-status[i]));
+	outcome(o, REFUSED, -status[i], "page %zu of %zu: %s", i, n,
+		strerror(-status[i]));
 out:
 	free(pages);
 	free(status);
@@ -1258,9 +1392,15 @@ enum gup_entry {
  *  - gup_test does not pass GUP's error on: it stops at the first call that
  *    returns <= 0 and reports the bytes before it in .size (mm/gup_test.c).
  *    One page per call, so refused means the ioctl succeeds with .size 0.
- *  - move_pages() with nodes == NULL reports per page: a node id means
- *    follow_page() found a page; -EFAULT (a special pte, FOLL_DUMP) or
- *    -ENOENT (no pte yet) means it did not.
+ *  - move_pages() with nodes == NULL reports per page what
+ *    do_pages_stat_array() gets from follow_page(FOLL_GET | FOLL_DUMP): a
+ *    node id means it found a page.  run_bounded() has faulted every page
+ *    in, so follow_page() meets a present special pte (vm_normal_page()
+ *    is NULL: -EFAULT for FOLL_DUMP) or special pmd or pud
+ *    (follow_special_huge(): -EFAULT for FOLL_GET and FOLL_DUMP) on every
+ *    page, and each status must be -EFAULT.  -ENOENT (follow_page() found
+ *    no pte, or a non-present one) would mean that the walk never met the
+ *    mapping.
  *  - /proc/pid/mem and PTRACE_PEEKDATA/POKEDATA use __access_remote_vm():
  *    GUP fails, none of these exporters has a vm_ops->access, nothing is
  *    transferred, and both return EIO.
@@ -1321,7 +1461,7 @@ static const struct gup_attempt gup_attempts[] = {
 	[GUP_MOVE_PAGES] = {
 		.name = "move_pages() with nodes == NULL",
 		.prepare = prepare_move_pages, .run = try_move_pages,
-		.err = EFAULT, .alt_err = ENOENT,
+		.err = EFAULT,
 	},
 	[GUP_FUTEX_SHARED] = {
 		.name = "FUTEX_WAIT on a shared futex in the mapping",
@@ -1353,9 +1493,10 @@ static const struct gup_attempt gup_attempts[] = {
  * configured out) or the kernel does not get back to user space.
  */
 static void run_bounded(const struct gup_attempt *a, char *map, size_t size,
-			struct outcome *out)
+			struct outcome *out, struct pin_counts *pins)
 {
 	uint64_t deadline = now_ms() + (ATTEMPT_TIMEOUT + 1) * 1000;
+	struct pin_counts pins_before;
 	bool killed = false;
 	struct outcome *shared;
 	int status = 0;
@@ -1365,9 +1506,13 @@ static void run_bounded(const struct gup_attempt *a, char *map, size_t size,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED) {
 		outcome(out, BROKEN, errno, "mmap() of a result page: %m");
+		say(pins->why, "no attempt made");
+		pins->read = false;
 		return;
 	}
 	outcome(shared, BROKEN, 0, "the child reported nothing");
+	/* the attempt's pins, from before the fork to after the reaping */
+	pin_counts_read(&pins_before);
 	pid = fork_flushed();
 	if (pid == 0) {
 		signal(SIGALRM, SIG_DFL);
@@ -1403,13 +1548,16 @@ static void run_bounded(const struct gup_attempt *a, char *map, size_t size,
 			outcome(shared, DIED, WTERMSIG(status), "died of signal %d",
 				WTERMSIG(status));
 	}
+	pin_counts_read(pins);
+	pin_counts_delta(&pins_before, pins);
 	*out = *shared;
 	munmap(shared, sizeof(*shared));
 }
 
 /*
  * The body of every gup_* case: fill the buffer, aim @a at the mapping, and
- * expect a refusal as in gup_attempts[] and the buffer as the CPU wrote it.
+ * expect a refusal as in gup_attempts[], no page pinned and the buffer as
+ * the CPU wrote it.
  */
 static void expect_gup_refused(struct __test_metadata *_metadata,
 			       const char *source, char *map, size_t size,
@@ -1417,6 +1565,7 @@ static void expect_gup_refused(struct __test_metadata *_metadata,
 {
 	const struct gup_attempt *a = &gup_attempts[entry];
 	char why[WHY_LEN] = "";
+	struct pin_counts pins;
 	struct outcome o;
 	ssize_t bad;
 
@@ -1424,14 +1573,28 @@ static void expect_gup_refused(struct __test_metadata *_metadata,
 		SKIP_CASE(return, source, "%s", why);
 
 	fill_buffer(map, 0, size, SEED_GUP);
-	run_bounded(a, map, size, &o);
+	run_bounded(a, map, size, &o, &pins);
 	EXPECT_EQ(o.verdict, REFUSED)
 		TH_LOG("%s: %s%s", a->name, o.detail,
 		       o.verdict == TOOK ? ": GUP took the buffer's pages" : "");
 	if (o.verdict == REFUSED) {
-		EXPECT_TRUE(o.err == a->err || (a->alt_err && o.err == a->alt_err))
+		EXPECT_EQ(o.err, a->err)
 			TH_LOG("%s was refused, but not as the series refuses it: %s (expected %s)",
 			       a->name, o.detail, a->err ? strerror(a->err) : "no errno");
+	}
+	/*
+	 * Every entry of gup_attempts[] is one that must be refused, so no
+	 * attempt may pin a page, not even for a moment (pinned, then
+	 * released on the way to the error).  The counters are global: this
+	 * expects nothing else on the machine to pin or unpin pages meanwhile
+	 * (io_uring fixed buffers, vfio, RDMA), as in the test's QEMU guest.
+	 */
+	EXPECT_TRUE(pins.read)
+		TH_LOG("%s: cannot count the pages it pinned: %s", a->name, pins.why);
+	if (pins.read) {
+		EXPECT_TRUE(!pins.acquired && !pins.released)
+			TH_LOG("%s pinned: nr_foll_pin_acquired %+ld, nr_foll_pin_released %+ld",
+			       a->name, pins.acquired, pins.released);
 	}
 	bad = buffer_mismatch(map, 0, size, SEED_GUP);
 	EXPECT_EQ(bad, -1)
@@ -1498,6 +1661,9 @@ struct race {
 	unsigned long attempts;	/* direct I/Os aimed at the mapping */
 	unsigned long moved;	/* of those, the ones that moved data */
 	unsigned long foreign;	/* writes that put no buffer's data on disk */
+	unsigned long efault;	/* the ones that failed with EFAULT */
+	unsigned long other;	/* the ones that failed otherwise or did nothing */
+	int other_err;		/* errno of the first of those, 0: returned 0 */
 };
 
 /* A new buffer reads as zeroes until the test has filled it. */
@@ -1511,6 +1677,17 @@ static bool all_from_buffers(const uint64_t *w, size_t len)
 	return true;
 }
 
+/* Count a direct I/O that did not move data: EFAULT, or what else it was. */
+static void race_io_failed(struct race *r, ssize_t n, int err)
+{
+	if (n < 0 && err == EFAULT) {
+		r->efault++;
+		return;
+	}
+	if (!r->other++)
+		r->other_err = n < 0 ? err : 0;
+}
+
 static void *race_io(void *arg)
 {
 	struct race *r = arg;
@@ -1519,18 +1696,22 @@ static void *race_io(void *arg)
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		/* the kernel reads the mapping */
 		n = pwrite(r->ram_fd, r->addr, r->size, 0);
-		r->attempts++;
 		if (n > 0) {
 			r->moved++;
 			if (pread(r->ram_fd, r->bounce, n, 0) != n ||
 			    !all_from_buffers(r->bounce, n))
 				r->foreign++;
+		} else {
+			race_io_failed(r, n, errno);
 		}
+		__atomic_add_fetch(&r->attempts, 1, __ATOMIC_RELAXED);
 		/* the kernel writes the mapping */
 		n = pread(r->ram_fd, r->addr, r->size, 0);
-		r->attempts++;
 		if (n > 0)
 			r->moved++;
+		else
+			race_io_failed(r, n, errno);
+		__atomic_add_fetch(&r->attempts, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -2309,8 +2490,11 @@ TEST_F(dmabuf_mmap, close_while_mapped)
  * mapping allows: direct I/O into and out of the mapping in one thread,
  * while the other unmaps the buffer, drops it (the exporter frees the
  * memory) and maps a new one at the same address, for RACE_ITERATIONS
- * rounds or RACE_SECONDS.  Expected: no direct I/O moves any data (all fail
- * with EFAULT: refused, or nothing mapped) and, should one get through,
+ * rounds and on until the I/O thread has made RACE_MIN_IOS direct I/Os, but
+ * RACE_SECONDS at most.  Expected: the race ran, at least RACE_MIN_ROUNDS
+ * rounds and RACE_MIN_IOS direct I/Os (a healthy run makes all the rounds
+ * and thousands of I/Os); no direct I/O moves any data, every one fails
+ * with EFAULT (refused, or nothing mapped), and should one get through,
  * what it wrote to disk came from a buffer, not from freed memory; and no
  * kernel splat (the harness checks the console for KASAN and the like).
  */
@@ -2332,7 +2516,10 @@ TEST_F_TIMEOUT(dmabuf_mmap, race_odirect_munmap_close, 60)
 	ASSERT_EQ(posix_memalign(&r.bounce, page_size(), self->size), 0);
 	ASSERT_EQ(pthread_create(&io, NULL, race_io, &r), 0);
 
-	for (i = 0; i < RACE_ITERATIONS && now_ms() < deadline; i++) {
+	for (i = 0; now_ms() < deadline; i++) {
+		if (i >= RACE_ITERATIONS &&
+		    __atomic_load_n(&r.attempts, __ATOMIC_RELAXED) >= RACE_MIN_IOS)
+			break;
 		munmap(r.addr, r.size);
 		buffer_put(&self->buf);
 		status = src->create(&self->ctx, &self->buf, why);
@@ -2361,10 +2548,22 @@ TEST_F_TIMEOUT(dmabuf_mmap, race_odirect_munmap_close, 60)
 	ASSERT_EQ(status, SRC_OK)
 		TH_LOG("round %u: %s", i, why);
 
-	TH_LOG("%u rounds, %lu direct I/Os", i, r.attempts);
+	TH_LOG("%u rounds, %lu direct I/Os: %lu EFAULT, %lu moved data, %lu otherwise",
+	       i, r.attempts, r.efault, r.moved, r.other);
+	EXPECT_GE(i, RACE_MIN_ROUNDS)
+		TH_LOG("%u rounds of munmap() and close() in %d s, fewer than %u: no race",
+		       i, RACE_SECONDS, RACE_MIN_ROUNDS);
+	EXPECT_GE(r.attempts, RACE_MIN_IOS)
+		TH_LOG("%lu direct I/Os in %u rounds, fewer than %lu: no race",
+		       r.attempts, i, RACE_MIN_IOS);
 	EXPECT_EQ(r.moved, 0)
 		TH_LOG("%lu of %lu direct I/Os moved data through the mapping",
 		       r.moved, r.attempts);
+	EXPECT_EQ(r.other, 0UL)
+		TH_LOG("%lu of %lu direct I/Os did not fail with EFAULT, the first: %s (errno %d)",
+		       r.other, r.attempts,
+		       r.other_err ? strerror(r.other_err) : "returned 0, no error",
+		       r.other_err);
 	EXPECT_EQ(r.foreign, 0)
 		TH_LOG("%lu direct I/O writes put data on %s that came from no buffer",
 		       r.foreign, RAM_DEV);
