@@ -32,8 +32,9 @@ RUN := $(BUILD)/run
 # Hard limit for one QEMU run, seconds.
 QEMU_TIMEOUT ?= 1500
 # The test run's kernel command line: a 2 GiB default CMA area, so that the
-# huge_pfnmap KUnit suite always finds an aligned GiB for its pud cases.
-TEST_CMDLINE := cma=2G
+# huge_pfnmap KUnit suite always finds an aligned GiB for its pud cases,
+# and page_table_check (CONFIG_PAGE_TABLE_CHECK in debug.config) on.
+TEST_CMDLINE := cma=2G page_table_check=on
 
 export LINUX BASE
 

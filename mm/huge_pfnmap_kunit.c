@@ -18,6 +18,14 @@
  * also logs "# <case>: skipped: <reason>" just before: a harness can tell
  * the skip from a pass (and count both against the suite's "# Totals").
  *
+ * follow_pfnmap_start(), which KVM, vfio, ACRN, follow_pfn() and
+ * generic_access_phys() use to find the pfn behind a VM_PFNMAP address,
+ * must report the exact page inside the huge entry under the entry's lock,
+ * also in KVM's sequence of a failed lookup, fixup_user_fault() and a
+ * second lookup.  fork() is a real one: the child gets an mm of its own,
+ * copied by copy_page_range(), so that copy_huge_pmd() and copy_huge_pud()
+ * run.
+ *
  * mremap() has no in-kernel entry point: hpf_move_entry() moves the entry
  * with move_page_tables(), which is what mremap() (and exec, for the stack)
  * calls, and the dma-buf kselftest covers mremap() itself on special pmds
@@ -37,6 +45,7 @@
 #include <linux/kunit_user_mm.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/pagemap.h>
 #include <linux/pfn_t.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
@@ -120,10 +129,18 @@ static vm_fault_t hpf_huge_fault(struct vm_fault *vmf,
 	struct hpf_test *t = vmf->vma->vm_file->private_data;
 	unsigned long size = pe_size == PE_SIZE_PMD ? PMD_SIZE :
 			     pe_size == PE_SIZE_PUD ? PUD_SIZE : 0;
-	unsigned long idx = vmf->pgoff - t->base_pgoff;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	unsigned long idx;
 
-	if (size != t->kind->size || idx >= t->nr_pages)
+	if (size != t->kind->size)
+		return VM_FAULT_FALLBACK;
+	/*
+	 * vmf->pgoff is the faulting page's; the entry maps the aligned range
+	 * around it, from the page at the aligned address.
+	 */
+	idx = linear_page_index(vmf->vma, vmf->address & ~(size - 1)) -
+	      t->base_pgoff;
+	if (idx >= t->nr_pages)
 		return VM_FAULT_FALLBACK;
 	/* The whole allocation, or nothing: the pfns must be aligned too. */
 	if (idx & ((size >> PAGE_SHIFT) - 1))
@@ -272,9 +289,9 @@ enum hpf_entry {
 	HPF_OTHER,	/* any other huge entry: must never happen */
 };
 
-/* What maps @addr at the level of the case's entry size. */
-static enum hpf_entry hpf_entry_at(struct hpf_test *t, unsigned long addr,
-				   bool *writable)
+/* What maps @addr in @mm at the level of the case's entry size. */
+static enum hpf_entry hpf_entry_in(struct hpf_test *t, struct mm_struct *mm,
+				   unsigned long addr, bool *writable)
 {
 	enum hpf_entry ret = HPF_NONE;
 	pgd_t *pgd;
@@ -283,8 +300,8 @@ static enum hpf_entry hpf_entry_at(struct hpf_test *t, unsigned long addr,
 	pmd_t pmdval;
 
 	*writable = false;
-	mmap_read_lock(t->mm);
-	pgd = pgd_offset(t->mm, addr);
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
 	if (!pgd_present(*pgd))
 		goto out;
 	p4d = p4d_offset(pgd, addr);
@@ -315,8 +332,15 @@ static enum hpf_entry hpf_entry_at(struct hpf_test *t, unsigned long addr,
 	ret = pmd_special(pmdval) ? HPF_SPECIAL :
 	      pmd_devmap(pmdval) ? HPF_DEVMAP : HPF_OTHER;
 out:
-	mmap_read_unlock(t->mm);
+	mmap_read_unlock(mm);
 	return ret;
+}
+
+/* What maps @addr in the case's own mm. */
+static enum hpf_entry hpf_entry_at(struct hpf_test *t, unsigned long addr,
+				   bool *writable)
+{
+	return hpf_entry_in(t, t->mm, addr, writable);
 }
 
 static enum hpf_entry hpf_expected(struct hpf_test *t)
@@ -565,6 +589,183 @@ static int hpf_mprotect(struct hpf_test *t, unsigned long start,
 	return ret;
 }
 
+/* What follow_pfnmap_start() and follow_pfn() said about one address. */
+struct hpf_lookup {
+	int ret;		/* of follow_pfnmap_start() */
+	unsigned long pfn;
+	bool writable;
+	bool special;
+	bool vma_prot;		/* the protection was the vma's */
+	bool entry_lock;	/* it held the lock of the case's entry */
+	int pfn_ret;		/* of follow_pfn() */
+	unsigned long follow_pfn;
+};
+
+/*
+ * The page table lock of the case's entry at @addr in @mm, pud_lock()'s or
+ * pmd_lock()'s, or NULL if no page table leads there.
+ */
+static spinlock_t *hpf_entry_lock(struct hpf_test *t, struct mm_struct *mm,
+				  unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (!pgd_present(*pgd))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (!p4d_present(*p4d))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (t->kind->size == PUD_SIZE)
+		return pud_lockptr(mm, pud);
+	if (!pud_present(*pud) || pud_leaf(*pud))
+		return NULL;
+	return pmd_lockptr(mm, pmd_offset(pud, addr));
+}
+
+/*
+ * Looks up t->addr + @off in @mm with follow_pfnmap_start(), as KVM does,
+ * and with follow_pfn().  Context: @mm's mmap_lock held, so no assertion
+ * may fail here.
+ */
+static void hpf_lookup_locked(struct hpf_test *t, struct mm_struct *mm,
+			      unsigned long off, struct hpf_lookup *l)
+{
+	struct follow_pfnmap_args args = { .address = t->addr + off };
+	spinlock_t *lock;	/* the lock of the case's entry */
+
+	memset(l, 0, sizeof(*l));
+	args.vma = vma_lookup(mm, args.address);
+	if (!args.vma) {
+		l->ret = -ENOENT;
+		l->pfn_ret = -ENOENT;
+		return;
+	}
+	lock = hpf_entry_lock(t, mm, args.address);
+	l->ret = follow_pfnmap_start(&args);
+	if (!l->ret) {
+		l->pfn = args.pfn;
+		l->writable = args.writable;
+		l->special = args.special;
+		l->vma_prot = pgprot_val(args.pgprot) ==
+			      pgprot_val(args.vma->vm_page_prot);
+		/* Held: follow_pfnmap_end() unlocks it (lockdep checks). */
+		l->entry_lock = !args.ptep && lock && args.lock == lock;
+		follow_pfnmap_end(&args);
+	}
+	l->pfn_ret = follow_pfn(args.vma, args.address, &l->follow_pfn);
+}
+
+static void hpf_lookup(struct hpf_test *t, struct mm_struct *mm,
+		       unsigned long off, struct hpf_lookup *l)
+{
+	mmap_read_lock(mm);
+	hpf_lookup_locked(t, mm, off, l);
+	mmap_read_unlock(mm);
+}
+
+/*
+ * The lookup of @off found the case's entry: the exact page at @off, the
+ * entry's writability and kind, the vma's protection, under the pmd or
+ * pud lock; and follow_pfn() found the same page.
+ */
+static void hpf_expect_found(struct kunit *test, struct hpf_test *t,
+			     unsigned long off, const struct hpf_lookup *l,
+			     bool writable)
+{
+	unsigned long pfn = t->pfn + (off >> PAGE_SHIFT);
+
+	KUNIT_EXPECT_EQ_MSG(test, l->ret, 0, "offset %#lx", off);
+	KUNIT_EXPECT_EQ_MSG(test, l->pfn, pfn, "offset %#lx", off);
+	KUNIT_EXPECT_EQ_MSG(test, l->writable, writable, "offset %#lx", off);
+	KUNIT_EXPECT_EQ_MSG(test, l->special, !t->kind->devmap,
+			    "offset %#lx", off);
+	KUNIT_EXPECT_TRUE_MSG(test, l->vma_prot,
+			      "offset %#lx: not the vma's protection", off);
+	KUNIT_EXPECT_TRUE_MSG(test, l->entry_lock,
+			      "offset %#lx: not under the %s lock", off,
+			      t->kind->size == PUD_SIZE ? "pud" : "pmd");
+	KUNIT_EXPECT_EQ_MSG(test, l->pfn_ret, 0, "follow_pfn(), offset %#lx",
+			    off);
+	KUNIT_EXPECT_EQ_MSG(test, l->follow_pfn, pfn,
+			    "follow_pfn(), offset %#lx", off);
+}
+
+/* The first page, an address inside a middle page, the last byte. */
+static unsigned long hpf_lookup_offset(struct hpf_test *t, int i)
+{
+	return i == 0 ? 0 : i == 1 ? t->kind->size / 2 + 5 * PAGE_SIZE + 24 :
+	       t->kind->size - 1;
+}
+
+#define HPF_NR_LOOKUPS	3
+
+/*
+ * follow_pfnmap_start() finds the exact page inside the huge entry, and
+ * whether the entry is writable: after a write fault, and after mprotect()
+ * to read-only (which write-protects a huge pmd, and clears a huge pud,
+ * which a read then faults in read-only).
+ */
+static void hpf_follow_pfnmap_finds_the_page(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	unsigned long end = t->addr + t->kind->size;
+	struct hpf_lookup l;
+	bool writable;
+	int pass, i;
+	u64 val;
+
+	hpf_fill(test, t, 13);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass) {
+			KUNIT_ASSERT_EQ(test, hpf_mprotect(t, t->addr, end,
+							   PROT_READ), 0);
+			KUNIT_ASSERT_EQ(test, hpf_read(t, 0, &val), 0);
+		}
+		KUNIT_ASSERT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+				hpf_expected(t));
+		KUNIT_EXPECT_EQ(test, writable, !pass);
+		for (i = 0; i < HPF_NR_LOOKUPS; i++) {
+			hpf_lookup(t, t->mm, hpf_lookup_offset(t, i), &l);
+			hpf_expect_found(test, t, hpf_lookup_offset(t, i), &l,
+					 writable);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pte_faults), 0);
+}
+
+/*
+ * KVM's hva_to_pfn_remapped(): the lookup fails while nothing is mapped,
+ * fixup_user_fault() maps the huge entry, and the lookup then finds the
+ * page; all under one mmap_lock.
+ */
+static void hpf_follow_pfnmap_after_fixup_fault(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	unsigned long off = hpf_lookup_offset(t, 1);
+	struct hpf_lookup before, after;
+	bool writable;
+	int fault;
+
+	mmap_read_lock(t->mm);
+	hpf_lookup_locked(t, t->mm, off, &before);
+	fault = fixup_user_fault(t->mm, t->addr + off, FAULT_FLAG_WRITE, NULL);
+	hpf_lookup_locked(t, t->mm, off, &after);
+	mmap_read_unlock(t->mm);
+
+	KUNIT_EXPECT_EQ(test, before.ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, before.pfn_ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, fault, 0);
+	hpf_expect_found(test, t, off, &after, true);
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+			hpf_expected(t));
+	KUNIT_EXPECT_TRUE(test, writable);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->huge_faults), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pte_faults), 0);
+}
+
 /*
  * mprotect() of all of the mapping keeps or refaults the huge entry with the
  * new protection; of half of it, splits it.  The contents stay.
@@ -620,13 +821,6 @@ static void hpf_munmap_part(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hpf_backing(t, 0), 9ULL);
 }
 
-struct hpf_child {
-	struct hpf_test *t;
-	int read_ok, write_ok;
-	struct completion done;
-};
-
-/* Runs in a child process with a copy of the case's address space. */
 /*
  * mremap(): move_page_tables() moves the whole entry to another mapping of
  * the file, as is, without looking at a page; the old range is empty and the
@@ -679,31 +873,111 @@ static void hpf_move_entry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->pte_faults), 0);
 }
 
+/*
+ * A pte-level insert into a range that a huge entry maps backs off with
+ * VM_FAULT_NOPAGE and leaves the entry and the memory alone.  A fault that
+ * fell back to ptes meets this when another thread mapped the range huge
+ * in the meantime (see pmd_is_pte_table() in mm/memory.c); here the insert
+ * is simply made after the huge fault.  Without the back-off the pmd kinds
+ * hit walk_to_pmd()'s VM_BUG_ON(), and the pud kinds take the buffer's
+ * first word for a pmd.
+ */
+static void hpf_pte_insert_backs_off(struct kunit *test)
+{
+	struct hpf_test *t = hpf_setup(test);
+	struct vm_area_struct *vma;
+	vm_fault_t ret = 0;
+	bool writable;
+
+	hpf_fill(test, t, 12);
+	KUNIT_ASSERT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+			hpf_expected(t));
+
+	mmap_read_lock(t->mm);
+	vma = kunit_user_mm_find_vma(test, t->addr);
+	if (vma)
+		ret = vmf_insert_pfn(vma, t->addr, t->pfn);
+	mmap_read_unlock(t->mm);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_NOPAGE);
+
+	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable),
+			hpf_expected(t));
+	hpf_check(test, t, 12, false);
+	hpf_check(test, t, 12, true);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->huge_faults), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->pte_faults), 0);
+}
+
+struct hpf_child {
+	struct hpf_test *t;
+	bool own_mm;		/* it ran in an mm of its own */
+	enum hpf_entry entry;	/* its entry before it touched the mapping */
+	bool entry_writable;
+	struct hpf_lookup lookup; /* of the second page, before touching */
+	enum hpf_entry entry_after; /* its entry after reading */
+	int faults;		/* faults of the test vma while it ran */
+	int read_ok, write_ok, unmap_ret;
+	struct completion done;
+};
+
+static int hpf_faults(struct hpf_test *t)
+{
+	return atomic_read(&t->huge_faults) + atomic_read(&t->pte_faults);
+}
+
+/*
+ * Runs in the child process, in its copy of the case's address space: looks
+ * at what fork() left there, reads the parent's data through it and writes,
+ * then unmaps it, so that nothing of the case outlives the case in the
+ * exiting child.
+ */
 static int hpf_child_fn(void *arg)
 {
 	struct hpf_child *c = arg;
 	struct hpf_test *t = c->t;
+	struct mm_struct *mm = current->mm;
+	int faults = hpf_faults(t);
+	bool writable;
 	u64 val = 0;
 	int i;
 
-	c->read_ok = 1;
-	for (i = 0; i < HPF_NR_OFFSETS; i++)
-		if (hpf_read(t, hpf_offsets(t, i), &val) ||
-		    val != hpf_pattern(i, 10))
-			c->read_ok = 0;
-	c->write_ok = !hpf_write(t, 8, hpf_pattern(0, 11));
+	c->own_mm = mm && mm != t->mm;
+	if (c->own_mm) {
+		c->entry = hpf_entry_in(t, mm, t->addr, &c->entry_writable);
+		hpf_lookup(t, mm, PAGE_SIZE, &c->lookup);
+		c->read_ok = 1;
+		for (i = 0; i < HPF_NR_OFFSETS; i++)
+			if (hpf_read(t, hpf_offsets(t, i), &val) ||
+			    val != hpf_pattern(i, 10))
+				c->read_ok = 0;
+		c->entry_after = hpf_entry_in(t, mm, t->addr, &writable);
+		c->write_ok = !hpf_write(t, 8, hpf_pattern(0, 11));
+		c->faults = hpf_faults(t) - faults;
+		c->unmap_ret = vm_munmap(t->addr, t->kind->size);
+	}
 	complete(&c->done);
 	do_exit(0);
 }
 
 /*
- * fork() shares the mapping: the child sees the parent's data and the
- * parent sees the child's writes, and the parent keeps write access.
+ * fork() gives the child a copy of the mapping in an mm of its own
+ * (copy_page_range()): copy_huge_pud() copies a huge pud, keeping write
+ * access in this shared mapping; copy_huge_pmd() leaves a huge pmd of a
+ * non-anonymous vma out, and the child faults it in again.  The child sees
+ * the parent's data and the parent the child's writes, and the parent
+ * keeps write access without a fault.
  */
 static void hpf_fork_shares(struct kunit *test)
 {
 	struct hpf_test *t = hpf_setup(test);
 	struct hpf_child c = { .t = t };
+	struct kernel_clone_args args = {
+		.flags = CLONE_UNTRACED,	/* no CLONE_VM: a new mm */
+		.exit_signal = SIGCHLD,
+		.fn = hpf_child_fn,
+		.fn_arg = &c,
+	};
 	int faults, status, ret;
 	bool writable;
 	pid_t pid;
@@ -711,7 +985,7 @@ static void hpf_fork_shares(struct kunit *test)
 	init_completion(&c.done);
 	hpf_fill(test, t, 10);
 
-	pid = user_mode_thread(hpf_child_fn, &c, SIGCHLD);
+	pid = kernel_clone(&args);
 	KUNIT_ASSERT_GT(test, pid, 0);
 	wait_for_completion(&c.done);
 	/* A kernel thread ignores SIGCHLD: the child may be reaped already. */
@@ -719,18 +993,34 @@ static void hpf_fork_shares(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, ret == pid || ret == -ECHILD,
 			      "kernel_wait() returned %d", ret);
 
+	KUNIT_ASSERT_TRUE_MSG(test, c.own_mm,
+			      "the child ran in the parent's mm: no fork");
+	if (t->kind->size == PUD_SIZE) {
+		KUNIT_EXPECT_EQ(test, c.entry, hpf_expected(t));
+		KUNIT_EXPECT_TRUE_MSG(test, c.entry_writable,
+				      "fork() write-protected the child's pud");
+		hpf_expect_found(test, t, PAGE_SIZE, &c.lookup, true);
+		KUNIT_EXPECT_EQ_MSG(test, c.faults, 0,
+				    "the child faulted on the copied pud");
+	} else {
+		KUNIT_EXPECT_EQ(test, c.entry, HPF_NONE);
+		KUNIT_EXPECT_EQ(test, c.lookup.ret, -EINVAL);
+	}
+	KUNIT_EXPECT_EQ(test, c.entry_after, hpf_expected(t));
 	KUNIT_EXPECT_EQ(test, c.read_ok, 1);
 	KUNIT_EXPECT_EQ(test, c.write_ok, 1);
+	KUNIT_EXPECT_EQ(test, c.unmap_ret, 0);
 	KUNIT_EXPECT_EQ(test, hpf_backing(t, 8), hpf_pattern(0, 11));
 
 	/* A shared mapping is not write-protected by fork(). */
 	KUNIT_EXPECT_EQ(test, hpf_entry_at(t, t->addr, &writable),
 			hpf_expected(t));
-	KUNIT_EXPECT_TRUE(test, writable);
-	faults = atomic_read(&t->huge_faults) + atomic_read(&t->pte_faults);
+	KUNIT_EXPECT_TRUE_MSG(test, writable,
+			      "fork() write-protected the parent's entry");
+	faults = hpf_faults(t);
 	hpf_fill(test, t, 12);
-	KUNIT_EXPECT_EQ(test, atomic_read(&t->huge_faults) +
-			atomic_read(&t->pte_faults), faults);
+	KUNIT_EXPECT_EQ_MSG(test, hpf_faults(t), faults,
+			    "the parent faulted to write after fork()");
 }
 
 static struct kunit_case huge_pfnmap_cases[] = {
@@ -738,10 +1028,14 @@ static struct kunit_case huge_pfnmap_cases[] = {
 	KUNIT_CASE_PARAM(hpf_gup_refused, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_follow_page_refused, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_no_normal_page, hpf_pmd_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_follow_pfnmap_finds_the_page, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_follow_pfnmap_after_fixup_fault,
+			 hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_mprotect_keeps_contents, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_munmap_part, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_move_entry, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_fork_shares, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_pte_insert_backs_off, hpf_kind_gen_params),
 	{}
 };
 

@@ -2569,4 +2569,347 @@ TEST_F_TIMEOUT(dmabuf_mmap, race_odirect_munmap_close, 60)
 		       r.foreign, RAM_DEV);
 }
 
+/*
+ * Huge and pte faults racing on one empty 2 MiB.  The CMA heap maps an
+ * aligned 2 MiB with a special pmd from ->huge_fault when
+ * transparent_hugepage/enabled allows it, and with ptes through ->fault
+ * when it does not; the core reads the setting on every fault, without a
+ * lock.  So while root switches it between "always" and "never", two
+ * threads that fault on the same empty 2 MiB can take different paths,
+ * and the one that maps ptes must find the huge entry the other one put
+ * there in the meantime and back off, not walk it as a page table.
+ *
+ * FAULT_RACE_THREADS threads touch the first, a middle and the last word
+ * of FAULT_RACE_WINDOWS aligned 2 MiB windows onto the buffer, all in the
+ * same order; one of them with an atomic add of 0, a write fault that
+ * leaves the data as it is.  Between rounds the windows are mapped again
+ * with MAP_FIXED, which unmaps them first and so leaves their pmds empty:
+ * munmap() alone would do as well, MADV_DONTNEED is refused on these
+ * mappings.  The threads run in a child process, so that the parent, which
+ * switches the setting, puts the original mode back whatever happens to
+ * the child.
+ */
+#define THP_ENABLED		"/sys/kernel/mm/transparent_hugepage/enabled"
+#define FAULT_RACE_THREADS	3
+#define FAULT_RACE_WINDOWS	8
+#define FAULT_RACE_SECONDS	12
+#define FAULT_RACE_GRACE	20	/* seconds the child may overrun */
+#define FAULT_RACE_MIN_ROUNDS	100
+#define FAULT_RACE_MIN_FLIPS	20
+
+/* What the child reports to the parent, in memory they share. */
+struct fault_race_result {
+	unsigned long rounds;
+	unsigned long touches;
+	unsigned long bad;		/* words that did not read as written */
+	unsigned long bad_round;	/* the first such word: */
+	unsigned long bad_off;
+	unsigned int bad_window;
+	uint64_t bad_val;
+	int err;			/* errno of a failed setup step */
+	char what[64];			/* and the step */
+};
+
+struct fault_race {
+	struct fault_race_result *res;
+	char *win[FAULT_RACE_WINDOWS];
+	size_t size;			/* of a window: 2 MiB */
+	pthread_barrier_t start, done;
+	unsigned long round;
+	int stop;
+};
+
+struct fault_racer {
+	struct fault_race *race;
+	bool writer;
+	unsigned long touches, bad, bad_round, bad_off;
+	unsigned int bad_window;
+	uint64_t bad_val;
+};
+
+static void *fault_racer_run(void *arg)
+{
+	struct fault_racer *f = arg;
+	struct fault_race *r = f->race;
+	const size_t offs[] = { 0, r->size / 2 + 8, r->size - 8 };
+	unsigned int w, i;
+	uint64_t *p, got, want;
+
+	for (;;) {
+		pthread_barrier_wait(&r->start);
+		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+			break;
+		for (w = 0; w < FAULT_RACE_WINDOWS; w++) {
+			for (i = 0; i < ARRAY_SIZE(offs); i++) {
+				p = (uint64_t *)(r->win[w] + offs[i]);
+				want = pattern_word(PATTERN_MAGIC, SEED_SETUP,
+						    offs[i] / 8);
+				if (f->writer)
+					got = __atomic_fetch_add(p, 0,
+								 __ATOMIC_RELAXED);
+				else
+					got = __atomic_load_n(p, __ATOMIC_RELAXED);
+				f->touches++;
+				if (got == want)
+					continue;
+				if (!f->bad++) {
+					f->bad_round = r->round;
+					f->bad_window = w;
+					f->bad_off = offs[i];
+					f->bad_val = got;
+				}
+			}
+		}
+		pthread_barrier_wait(&r->done);
+	}
+	return NULL;
+}
+
+/* The child: maps the windows and runs the rounds until @deadline_ms. */
+static int fault_race_child(const struct buffer *buf, size_t size,
+			    struct fault_race_result *res, uint64_t deadline_ms)
+{
+	struct fault_racer racers[FAULT_RACE_THREADS] = {};
+	pthread_t threads[FAULT_RACE_THREADS];
+	struct fault_race r = { .res = res, .size = size };
+	unsigned int w, t;
+	char *area, *base;
+	size_t area_len = (FAULT_RACE_WINDOWS + 1) * size;
+
+	area = mmap(NULL, area_len, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (area == MAP_FAILED) {
+		res->err = errno;
+		snprintf(res->what, sizeof(res->what), "reserving %zu bytes",
+			 area_len);
+		return 1;
+	}
+	base = (char *)(((uintptr_t)area + size - 1) & ~(uintptr_t)(size - 1));
+	for (w = 0; w < FAULT_RACE_WINDOWS; w++)
+		r.win[w] = base + w * size;
+	pthread_barrier_init(&r.start, NULL, FAULT_RACE_THREADS + 1);
+	pthread_barrier_init(&r.done, NULL, FAULT_RACE_THREADS + 1);
+	for (t = 0; t < FAULT_RACE_THREADS; t++) {
+		racers[t].race = &r;
+		racers[t].writer = t == 0;
+		if (pthread_create(&threads[t], NULL, fault_racer_run,
+				   &racers[t])) {
+			res->err = EAGAIN;
+			snprintf(res->what, sizeof(res->what), "pthread_create()");
+			return 1;	/* the exit ends the threads */
+		}
+	}
+
+	while (!res->err && now_ms() < deadline_ms) {
+		for (w = 0; w < FAULT_RACE_WINDOWS; w++) {
+			if (mmap(r.win[w], size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED, buf->map_fd,
+				 buf->map_offset) == r.win[w])
+				continue;
+			res->err = errno;
+			snprintf(res->what, sizeof(res->what),
+				 "mmap(MAP_FIXED) of window %u", w);
+			break;
+		}
+		if (res->err)
+			break;
+		pthread_barrier_wait(&r.start);
+		pthread_barrier_wait(&r.done);
+		res->rounds = ++r.round;
+		for (t = 0; t < FAULT_RACE_THREADS; t++)
+			if (racers[t].bad)
+				break;
+		if (t < FAULT_RACE_THREADS)
+			break;
+	}
+
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_barrier_wait(&r.start);
+	for (t = 0; t < FAULT_RACE_THREADS; t++) {
+		struct fault_racer *f = &racers[t];
+
+		pthread_join(threads[t], NULL);
+		res->touches += f->touches;
+		if (f->bad && !res->bad) {
+			res->bad_round = f->bad_round;
+			res->bad_window = f->bad_window;
+			res->bad_off = f->bad_off;
+			res->bad_val = f->bad_val;
+		}
+		res->bad += f->bad;
+	}
+	munmap(area, area_len);
+	return res->err || res->bad;
+}
+
+/*
+ * Expected: every word reads as written in every round, the buffer is
+ * intact afterwards, the run does at least FAULT_RACE_MIN_ROUNDS rounds
+ * with at least FAULT_RACE_MIN_FLIPS changes of the setting, and no kernel
+ * splat.  Without the back-off in the pte-level inserts: "kernel BUG at
+ * mm/memory.c" (walk_to_pmd()) under CONFIG_DEBUG_VM, otherwise a pte
+ * written into the buffer and a page table lock taken from its memory.
+ * Base: no huge entries, so nothing to race with; it passes.
+ */
+TEST_F_TIMEOUT(dmabuf_mmap, huge_fault_race, 60)
+{
+	static const char *const modes[] = { "always", "never" };
+	const struct source *src = variant->src;
+	struct fault_race_result *res;
+	uint64_t deadline, give_up;
+	char mode[32], now[32];
+	unsigned long flips = 0;
+	int status = 0, flip_err = 0, restore_err = 0, fd;
+	bool killed = false;
+	pid_t pid;
+
+	if (src != &cma_heap_source)
+		SKIP_CASE(return, src->name,
+			  "only the CMA heap maps huge entries from ->huge_fault");
+	if (self->buf.map_fd != self->buf.dmabuf_fd || self->size % (2UL << 20))
+		SKIP_CASE(return, src->name, "a buffer of %zu bytes at %lld",
+			  self->size, (long long)self->buf.map_offset);
+	if (!*thp_mode(mode, sizeof(mode)))
+		SKIP_CASE(return, src->name,
+			  "no %s (CONFIG_TRANSPARENT_HUGEPAGE)", THP_ENABLED);
+	/* Writing the mode it has tells whether the test may change it. */
+	fd = open(THP_ENABLED, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && pwrite(fd, mode, strlen(mode), 0) < 0) {
+		flip_err = errno;
+		close(fd);
+		fd = -1;
+		errno = flip_err;
+	}
+	if (fd < 0)
+		SKIP_CASE(return, src->name, "cannot write %s: %s", THP_ENABLED,
+			  strerror(errno));
+
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(res, MAP_FAILED);
+	memset(res, 0, sizeof(*res));
+
+	/* From here on, nothing may return before the mode is restored. */
+	deadline = now_ms() + FAULT_RACE_SECONDS * 1000;
+	give_up = deadline + FAULT_RACE_GRACE * 1000;
+	pid = fork_flushed();
+	if (!pid)
+		_exit(fault_race_child(&self->buf, 2UL << 20, res, deadline));
+	while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_ms() > give_up) {
+			kill(pid, SIGKILL);
+			status = wait_status(pid);
+			killed = true;
+			break;
+		}
+		if (flip_err)
+			usleep(1000);
+		else if (pwrite(fd, modes[flips & 1], strlen(modes[flips & 1]),
+				0) < 0)
+			flip_err = errno;
+		else
+			flips++;
+	}
+	if (pwrite(fd, mode, strlen(mode), 0) < 0)
+		restore_err = errno;
+	close(fd);
+
+	EXPECT_EQ(restore_err, 0)
+		TH_LOG("restoring \"%s\" in %s: %s", mode, THP_ENABLED,
+		       strerror(restore_err));
+	EXPECT_STREQ(thp_mode(now, sizeof(now)), mode);
+	ASSERT_GT(pid, 0)
+		TH_LOG("fork(): %s", strerror(errno));
+	EXPECT_FALSE(killed)
+		TH_LOG("the faulting threads still ran %d s after their deadline",
+		       FAULT_RACE_GRACE);
+	EXPECT_EQ(flip_err, 0)
+		TH_LOG("writing %s: %s", THP_ENABLED, strerror(flip_err));
+	EXPECT_EQ(res->err, 0)
+		TH_LOG("%s: %s", res->what, strerror(res->err));
+	EXPECT_TRUE(WIFEXITED(status))
+		TH_LOG("the faulting child died of signal %d",
+		       WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	EXPECT_EQ(res->bad, 0UL)
+		TH_LOG("%lu words read wrong, the first in round %lu, %s %u, offset %#lx: %#llx",
+		       res->bad, res->bad_round, "window", res->bad_window,
+		       res->bad_off, (unsigned long long)res->bad_val);
+	EXPECT_GE(res->rounds, (unsigned long)FAULT_RACE_MIN_ROUNDS);
+	EXPECT_GE(flips, (unsigned long)FAULT_RACE_MIN_FLIPS);
+	EXPECT_EQ(buffer_mismatch(self->map, 0, self->size, SEED_SETUP), -1);
+	TH_LOG("%lu rounds, %lu touches, %lu switches of %s", res->rounds,
+	       res->touches, flips, THP_ENABLED);
+	munmap(res, sizeof(*res));
+}
+
+/*
+ * mbind(MPOL_MF_STRICT) walks the page tables of the range to find pages
+ * that do not follow the policy, VM_PFNMAP vmas included (only without
+ * MPOL_MF_STRICT does it skip vmas it cannot migrate).  A dma-buf mapping
+ * maps no such page: neither its special ptes nor its special pmds.  With
+ * MPOL_LOCAL and an empty nodemask every page in the range counts as
+ * misplaced, so one found there fails the call with EIO: with
+ * MPOL_MF_STRICT alone because it is misplaced, with MPOL_MF_MOVE too
+ * because a VM_PFNMAP vma is not migratable.
+ */
+#define MBIND_MPOL_LOCAL	4
+#define MBIND_MF_STRICT		1U
+#define MBIND_MF_MOVE		2U
+
+static long mbind_local(void *addr, size_t len, unsigned int flags)
+{
+	return syscall(__NR_mbind, addr, len, MBIND_MPOL_LOCAL, NULL, 0UL,
+		       flags);
+}
+
+/*
+ * Expected, on the CMA heap's 2 MiB aligned mapping (a special pmd) and on
+ * one that starts 4 KiB into the buffer (special ptes): 0 from
+ * MPOL_MF_STRICT and from MPOL_MF_STRICT | MPOL_MF_MOVE, nothing moved,
+ * the data intact, no splat.  Where mbind() reads the struct page behind
+ * a special pmd (queue_folios_pmd() without huge_pmd_maps_no_page()): EIO
+ * on the pmd, 0 on the ptes, and for a devmap pfn without a struct page an
+ * oops.  Base: EIO on the aligned mapping (normal ptes of CMA pages, which
+ * this policy calls misplaced and which are not on the LRU).
+ */
+TEST_F(dmabuf_mmap, mbind_strict)
+{
+	static const unsigned int flags[] = {
+		MBIND_MF_STRICT, MBIND_MF_STRICT | MBIND_MF_MOVE,
+	};
+	const struct source *src = variant->src;
+	size_t pg = page_size();
+	unsigned int i;
+	char mode[32];
+	char *second;
+
+	if (src != &cma_heap_source)
+		SKIP_CASE(return, src->name, "only the CMA heap maps special pmds");
+	if (access("/sys/devices/system/node/node0", F_OK))
+		SKIP_CASE(return, src->name, "no NUMA nodes in sysfs (CONFIG_NUMA)");
+	if (!strcmp(thp_mode(mode, sizeof(mode)), "never"))
+		TH_LOG("transparent_hugepage is \"never\": ptes, no pmd to test");
+
+	second = map_buffer(&self->buf, self->size - pg, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, pg);
+	ASSERT_NE(second, MAP_FAILED)
+		TH_LOG("mmap() at offset %zu: %s", pg, strerror(errno));
+	EXPECT_EQ(buffer_mismatch(second - pg, pg, self->size, SEED_SETUP), -1);
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		EXPECT_EQ(mbind_local(self->map, self->size, flags[i]), 0)
+			TH_LOG("mbind(MPOL_LOCAL, %#x) of the aligned mapping: %s",
+			       flags[i], strerror(errno));
+		EXPECT_EQ(mbind_local(second, self->size - pg, flags[i]), 0)
+			TH_LOG("mbind(MPOL_LOCAL, %#x) 4 KiB into the buffer: %s",
+			       flags[i], strerror(errno));
+	}
+
+	EXPECT_EQ(buffer_mismatch(self->map, 0, self->size, SEED_SETUP), -1);
+	EXPECT_EQ(buffer_mismatch(second - pg, pg, self->size, SEED_SETUP), -1);
+	fill_buffer(self->map, 0, self->size, SEED_SECOND);
+	EXPECT_EQ(buffer_mismatch(second - pg, pg, self->size, SEED_SECOND), -1);
+	munmap(second, self->size - pg);
+}
+
 TEST_HARNESS_MAIN
