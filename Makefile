@@ -2,7 +2,10 @@
 #
 # make          fetch the base, apply the series, build, boot in QEMU, run
 #               every KUnit suite and kselftest, print the verdict
-# make check    all of that plus the series hygiene and base-selftest
+# make check    all of that plus the series hygiene, verdict-selftest and
+#               base-selftest
+# make verdict-selftest  the verdict on synthetic runs, each with one hole
+#               that must fail it (seconds, no kernel)
 #               (what CI runs)
 # make lint     the fast checks: shellcheck, checkpatch, round trip, kernel-doc
 # make mbox-check  the series as mailed: b4 am offline, git am on the base
