@@ -59,18 +59,18 @@ export:
 	@scripts/export.sh
 
 kernel: tree
-	@echo ">>> kernel: build/obj/test (tinyconfig + $(notdir $(TEST_CONFIG)))"
+	@echo ">>> [$$(date -u +%T)] kernel: build/obj/test (tinyconfig + $(notdir $(TEST_CONFIG)))"
 	@scripts/kernel.sh $(TEST_OBJ) $(TEST_CONFIG)
 
 selftests: kernel
-	@echo ">>> selftests: building the selected kselftests (static)"
+	@echo ">>> [$$(date -u +%T)] selftests: building the selected kselftests (static)"
 	@scripts/selftests.sh $(TEST_OBJ)
 
 initramfs: selftests
 	@scripts/initramfs.sh $(TEST_OBJ) $(TEST_OBJ)/initramfs.cpio.gz
 
 run: initramfs
-	@echo ">>> run: booting in QEMU (log: $(RUN)/console.log)"
+	@echo ">>> [$$(date -u +%T)] run: booting in QEMU (log: $(RUN)/console.log)"
 	@CMDLINE_EXTRA="$(TEST_CMDLINE) $${CMDLINE_EXTRA:-}" \
 		scripts/run-qemu.sh $(TEST_OBJ)/arch/x86/boot/bzImage \
 		$(TEST_OBJ)/initramfs.cpio.gz $(RUN) $(QEMU_TIMEOUT)
@@ -89,11 +89,16 @@ verdict-selftest: tree
 # builds), then the series hygiene, then the QEMU run, then the proof that
 # the kselftest fails on the unpatched base.
 check: hygiene
+	@echo ">>> [$$(date -u +%T)] check: verdict-selftest"
 	@$(MAKE) --no-print-directory verdict-selftest
+	@echo ">>> [$$(date -u +%T)] check: the test run"
 	@$(MAKE) --no-print-directory verdict
+	@echo ">>> [$$(date -u +%T)] check: base-selftest"
 	@$(MAKE) --no-print-directory base-selftest
+	@echo ">>> [$$(date -u +%T)] check: done"
 
 hygiene: lint kernel
+	@echo ">>> [$$(date -u +%T)] hygiene: mbox, Debian kit, per-patch walk, compile tests"
 	@scripts/mbox-check.sh
 	@scripts/debian-kit.sh
 	@scripts/hygiene.sh objects $(TEST_OBJ) $(WALK_OBJ) $(TEST_CONFIG)

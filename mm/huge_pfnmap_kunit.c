@@ -42,6 +42,7 @@
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/kunit_user_mm.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -92,6 +93,8 @@ static void hpf_skip(struct kunit *test, const char *reason)
 	kunit_skip(test, "%s", reason);
 }
 
+struct hpf_race;
+
 struct hpf_test {
 	const struct hpf_kind *kind;
 	unsigned long pfn;		/* first pfn of the allocation */
@@ -103,7 +106,40 @@ struct hpf_test {
 	struct mm_struct *mm;
 	struct file *file;		/* the file mapped at addr */
 	unsigned long addr;		/* kind->size aligned, kind->size long */
+	struct hpf_race *race;		/* hpf_fault_race()'s round, or NULL */
 };
+
+/*
+ * A round of hpf_fault_race(): two threads, one of which ->huge_fault()
+ * sends to the pte fallback, fault on the same empty range; one side may
+ * wait in its handler, after the core chose its path and before it maps,
+ * until the other side's step is done.
+ */
+enum hpf_race_wait {
+	HPF_RACE_FREE,		/* neither side waits */
+	HPF_RACE_PTE_WAITS,	/* ->fault: until the huge entry is mapped */
+	HPF_RACE_HUGE_WAITS,	/* ->huge_fault: until the pte is mapped */
+};
+
+struct hpf_race {
+	enum hpf_race_wait wait;
+	struct task_struct *pte_task;	/* falls back to ptes */
+	struct completion start;
+	struct completion pte_entered;	/* the pte side is in ->fault */
+	struct completion huge_entered;	/* the huge side is in ->huge_fault */
+	struct completion pte_mapped;	/* the pte side's access returned */
+	struct completion huge_mapped;	/* the huge side's insert returned */
+	bool timed_out;
+};
+
+/* Long enough for any TCG guest, short enough to fail rather than hang. */
+#define HPF_RACE_TIMEOUT	(5 * HZ)
+
+static void hpf_race_wait(struct hpf_race *race, struct completion *done)
+{
+	if (!wait_for_completion_timeout(done, HPF_RACE_TIMEOUT))
+		WRITE_ONCE(race->timed_out, true);
+}
 
 static pfn_t hpf_pfn_t(struct hpf_test *t, unsigned long idx)
 {
@@ -115,10 +151,16 @@ static vm_fault_t hpf_fault(struct vm_fault *vmf)
 {
 	struct hpf_test *t = vmf->vma->vm_file->private_data;
 	unsigned long idx = vmf->pgoff - t->base_pgoff;
+	struct hpf_race *race = READ_ONCE(t->race);
 
 	atomic_inc(&t->pte_faults);
 	if (idx >= t->nr_pages)
 		return VM_FAULT_SIGBUS;
+	if (race && race->pte_task == current &&
+	    race->wait == HPF_RACE_PTE_WAITS) {
+		complete(&race->pte_entered);
+		hpf_race_wait(race, &race->huge_mapped);
+	}
 	/* A special pte: the pte level is not under test. */
 	return vmf_insert_pfn(vmf->vma, vmf->address, t->pfn + idx);
 }
@@ -130,9 +172,13 @@ static vm_fault_t hpf_huge_fault(struct vm_fault *vmf,
 	unsigned long size = pe_size == PE_SIZE_PMD ? PMD_SIZE :
 			     pe_size == PE_SIZE_PUD ? PUD_SIZE : 0;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	struct hpf_race *race = READ_ONCE(t->race);
 	unsigned long idx;
+	vm_fault_t ret;
 
 	if (size != t->kind->size)
+		return VM_FAULT_FALLBACK;
+	if (race && race->pte_task == current)
 		return VM_FAULT_FALLBACK;
 	/*
 	 * vmf->pgoff is the faulting page's; the entry maps the aligned range
@@ -146,14 +192,23 @@ static vm_fault_t hpf_huge_fault(struct vm_fault *vmf,
 	if (idx & ((size >> PAGE_SHIFT) - 1))
 		return VM_FAULT_FALLBACK;
 
+	if (race && race->wait == HPF_RACE_HUGE_WAITS) {
+		complete(&race->huge_entered);
+		hpf_race_wait(race, &race->pte_mapped);
+	}
+
 	atomic_inc(&t->huge_faults);
 	if (pe_size == PE_SIZE_PMD)
-		return vmf_insert_pfn_pmd(vmf, hpf_pfn_t(t, idx), write);
+		ret = vmf_insert_pfn_pmd(vmf, hpf_pfn_t(t, idx), write);
+	else
 #ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
-	return vmf_insert_pfn_pud(vmf, hpf_pfn_t(t, idx), write);
+		ret = vmf_insert_pfn_pud(vmf, hpf_pfn_t(t, idx), write);
 #else
-	return VM_FAULT_FALLBACK;
+		ret = VM_FAULT_FALLBACK;
 #endif
+	if (race)
+		complete(&race->huge_mapped);
+	return ret;
 }
 
 static const struct vm_operations_struct hpf_vm_ops = {
@@ -1023,6 +1078,153 @@ static void hpf_fork_shares(struct kunit *test)
 			    "the parent faulted to write after fork()");
 }
 
+/* One of the two threads of a round of hpf_fault_race(). */
+struct hpf_racer {
+	struct hpf_test *t;
+	struct hpf_race *race;
+	unsigned long off;		/* writes @val at @off of the mapping */
+	u64 val;
+	struct completion *after;	/* before it writes, waits for this */
+	struct completion *done;	/* completes this when the write returned */
+	int ret;
+	struct completion exited;
+};
+
+static int hpf_racer_fn(void *arg)
+{
+	struct hpf_racer *r = arg;
+
+	kthread_use_mm(r->t->mm);
+	wait_for_completion(&r->race->start);
+	if (r->after)
+		hpf_race_wait(r->race, r->after);
+	/* A CPU write: the fault comes through the architecture's handler. */
+	r->ret = hpf_write(r->t, r->off, r->val);
+	if (r->done)
+		complete(r->done);
+	kthread_unuse_mm(r->t->mm);
+	complete(&r->exited);
+	return 0;
+}
+
+/* Maps the case's range again, empty, page tables included. */
+static int hpf_remap(struct hpf_test *t)
+{
+	unsigned long addr;
+
+	addr = vm_mmap(t->file, t->addr, t->kind->size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, t->base_pgoff << PAGE_SHIFT);
+	return addr == t->addr ? 0 : IS_ERR_VALUE(addr) ? (int)addr : -EFAULT;
+}
+
+#define HPF_RACE_ROUNDS		32	/* of each kind: free, pte, huge waits */
+
+/*
+ * The race that "mm: make pfn and page inserts back off when the pmd became
+ * huge" closes, on the path a CPU access takes: two threads of the case's
+ * mm write to the same empty range; the huge side maps it with one huge
+ * entry, the pte side is sent to the pte fallback by ->huge_fault, as two
+ * faults are when transparent_hugepage/enabled changes between them.
+ * Rounds of three kinds, the range mapped again empty before each:
+ *  - the pte side waits in ->fault, the core having chosen ptes, until the
+ *    huge entry is there: its insert must back off, and its access then
+ *    goes through the huge entry (without the fix: walk_to_pmd()'s
+ *    VM_BUG_ON(), or for a devmap pmd a pte written into the buffer);
+ *  - the huge side waits in ->huge_fault until the pte side has mapped its
+ *    page: vmf_insert_pfn_pmd() must leave the page table alone (without
+ *    the fix: the WARN in insert_pfn_pmd() for a write fault);
+ *  - neither waits, and the two race as they come.
+ * Every write lands in the buffer, nothing else changes, and no splat.
+ * The pmd kinds only: a pud-sized fault that falls back to ptes allocates
+ * the pmd table first, and the core retries on a huge pud it then meets.
+ */
+static void hpf_fault_race(struct kunit *test)
+{
+	static const char *const names[] = { "free", "pte waits", "huge waits" };
+	struct hpf_test *t = hpf_setup(test);
+	unsigned int huge_end[3] = {}, rounds[3] = {};
+	unsigned int round, n;
+
+	for (round = 0; round < 3 * HPF_RACE_ROUNDS; round++) {
+		enum hpf_race_wait wait = round % 3;
+		struct hpf_race race = { .wait = wait };
+		struct hpf_racer pte = {
+			.t = t, .race = &race, .off = 8,
+			.val = hpf_pattern(0, round),
+			.after = wait == HPF_RACE_HUGE_WAITS ?
+				 &race.huge_entered : NULL,
+			.done = &race.pte_mapped,
+		};
+		struct hpf_racer huge = {
+			.t = t, .race = &race, .off = t->kind->size / 2 + 8,
+			.val = hpf_pattern(1, round),
+			.after = wait == HPF_RACE_PTE_WAITS ?
+				 &race.pte_entered : NULL,
+		};
+		struct task_struct *pte_task, *huge_task;
+		enum hpf_entry entry;
+		bool writable;
+
+		KUNIT_ASSERT_EQ(test, hpf_remap(t), 0);
+		init_completion(&race.start);
+		init_completion(&race.pte_entered);
+		init_completion(&race.huge_entered);
+		init_completion(&race.pte_mapped);
+		init_completion(&race.huge_mapped);
+		init_completion(&pte.exited);
+		init_completion(&huge.exited);
+
+		pte_task = kthread_create(hpf_racer_fn, &pte, "hpf_race_pte");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(pte_task));
+		huge_task = kthread_create(hpf_racer_fn, &huge, "hpf_race_huge");
+		if (IS_ERR(huge_task)) {
+			/* never woken: stopping it runs no hpf_racer_fn() */
+			kthread_stop(pte_task);
+			KUNIT_ASSERT_FAILURE(test, "kthread_create() failed: %ld",
+					     PTR_ERR(huge_task));
+		}
+		race.pte_task = pte_task;
+		WRITE_ONCE(t->race, &race);
+		wake_up_process(pte_task);
+		wake_up_process(huge_task);
+		complete_all(&race.start);
+		wait_for_completion(&pte.exited);
+		wait_for_completion(&huge.exited);
+		WRITE_ONCE(t->race, NULL);
+
+		KUNIT_EXPECT_FALSE_MSG(test, READ_ONCE(race.timed_out),
+				       "round %u (%s): a side waited in vain",
+				       round, names[wait]);
+		KUNIT_EXPECT_EQ_MSG(test, pte.ret, 0, "round %u (%s)", round,
+				    names[wait]);
+		KUNIT_EXPECT_EQ_MSG(test, huge.ret, 0, "round %u (%s)", round,
+				    names[wait]);
+		KUNIT_EXPECT_EQ_MSG(test, hpf_backing(t, pte.off), pte.val,
+				    "round %u (%s)", round, names[wait]);
+		KUNIT_EXPECT_EQ_MSG(test, hpf_backing(t, huge.off), huge.val,
+				    "round %u (%s)", round, names[wait]);
+		entry = hpf_entry_at(t, t->addr, &writable);
+		if (wait == HPF_RACE_PTE_WAITS)
+			KUNIT_EXPECT_EQ_MSG(test, entry, hpf_expected(t),
+					    "round %u (%s)", round, names[wait]);
+		else if (wait == HPF_RACE_HUGE_WAITS)
+			KUNIT_EXPECT_EQ_MSG(test, entry, HPF_TABLE,
+					    "round %u (%s)", round, names[wait]);
+		else
+			KUNIT_EXPECT_TRUE_MSG(test, entry == HPF_TABLE ||
+					      entry == hpf_expected(t),
+					      "round %u (%s): entry %d", round,
+					      names[wait], entry);
+		huge_end[wait] += entry == hpf_expected(t);
+		rounds[wait]++;
+		if (test->status == KUNIT_FAILURE)
+			break;
+	}
+	for (n = 0; n < ARRAY_SIZE(names); n++)
+		kunit_info(test, "%s: %u rounds, %u ended huge\n", names[n],
+			   rounds[n], huge_end[n]);
+}
+
 static struct kunit_case huge_pfnmap_cases[] = {
 	KUNIT_CASE_PARAM(hpf_fault_maps_huge_entry, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_gup_refused, hpf_kind_gen_params),
@@ -1036,6 +1238,7 @@ static struct kunit_case huge_pfnmap_cases[] = {
 	KUNIT_CASE_PARAM(hpf_move_entry, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_fork_shares, hpf_kind_gen_params),
 	KUNIT_CASE_PARAM(hpf_pte_insert_backs_off, hpf_kind_gen_params),
+	KUNIT_CASE_PARAM(hpf_fault_race, hpf_pmd_kind_gen_params),
 	{}
 };
 

@@ -38,6 +38,8 @@ CASE = re.compile(r'^TEST_F(?:_TIMEOUT)?\(' + FIXTURE + r',\s*(\w+)')
 # "ok 3 dmabuf_mmap.S.C", "not ok 3 dmabuf_mmap.S.C" and, as the 6.1
 # harness reports a skip, "ok 3 # SKIP dmabuf_mmap.S.C: reason"
 RESULT = re.compile(r'(not )?ok \d+ (# SKIP )?(\S+?):?(?: (.*))?$')
+# "#  RUN           dmabuf_mmap.S.C ..." starts a case's output
+RUN = re.compile(r'#\s+RUN\s+' + FIXTURE + r'\.')
 KINDS = {'FAIL': 'fail', 'CRASH': 'crash', 'UNREACHED': 'unreached'}
 
 
@@ -57,15 +59,20 @@ def run_ended(bootdir):
     return 'Kernel panic' not in console and 'harness: kselftest end' in console
 
 
-def parse_boot(bootdir):
-    """{source.case: (status, reason)} of one boot."""
+def parse_boot(bootdir, logs=None):
+    """{source.case: (status, reason)} of one boot; with LOGS, a dict, also
+    {source.case: [the case's output lines, its RUN line to its result]}"""
     results = {}
     log = bootdir / 'kselftest.log'
     lines = log.read_text(errors='replace').splitlines() if log.exists() else []
+    output = []
     for line in lines:
         # run_kselftest.sh prefixes the test's own TAP with "# "
         if not line.startswith('# '):
             continue
+        if RUN.match(line[2:]):
+            output = []
+        output.append(line[2:])
         m = RESULT.match(line[2:])
         if not m or not m.group(3).startswith(FIXTURE + '.'):
             continue
@@ -77,6 +84,10 @@ def parse_boot(bootdir):
             reason = ''
             status = 'FAIL' if m.group(1) else 'PASS'
         results[name] = (status, reason)
+        # the boot that ran the case, not one that left it out
+        if logs is not None and status != 'FILTERED':
+            logs[name] = output
+        output = []
     return results
 
 
@@ -120,19 +131,26 @@ def read_list(listfile):
     return listed
 
 
+def print_log(lines):
+    """A case's own output, so that a CI log says why it went wrong."""
+    for line in (lines or [])[-40:]:
+        print(f'    {line}')
+
+
 def compare(test, rundir, listfile):
     cases = declared_cases(test)
     rundir = Path(rundir)
     observed = {}
     crashed = {}
     nboots = 0
+    logs = {}
     for bootdir in boots(rundir):
         nboots += 1
         source = bootdir.name.rpartition('.')[0]
         # boots() sorts a source's boots in order: each leaves out the
         # cases that killed the ones before it
         left_out = crashed.setdefault(source, [])
-        for name, result in parse_boot(bootdir).items():
+        for name, result in parse_boot(bootdir, logs).items():
             if result[0] != 'FILTERED':
                 observed[name] = result
         case = culprit(cases, bootdir, source, left_out)
@@ -166,12 +184,14 @@ def compare(test, rundir, listfile):
         if status not in want[kind]:
             print(f'[FAILED] base-selftest: {full} is listed as "{kind}" '
                   f'on the base but was {status}')
+            print_log(logs.get(full[len(FIXTURE) + 1:]))
             ok = False
     for name in order:
         status = observed[name][0]
         if status in KINDS and f'{FIXTURE}.{name}' not in listed:
             print(f'[FAILED] base-selftest: {FIXTURE}.{name} is {status} on '
                   f'the base but not listed')
+            print_log(logs.get(name))
             ok = False
 
     for source in sources:

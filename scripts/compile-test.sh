@@ -26,6 +26,7 @@ cross_compile() {
 	x86_64) echo "" ;;
 	arm64) echo aarch64-linux-gnu- ;;
 	arm) echo arm-linux-gnueabihf- ;;
+	powerpc) echo powerpc64le-linux-gnu- ;;
 	*) die "config/compile-test.txt: no cross compiler known for $1" ;;
 	esac
 }

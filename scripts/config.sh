@@ -23,8 +23,22 @@ for f in "$@"; do
 	frags+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
 done
 
+# What the resulting .config depends on: the fragments, and the tree's
+# Kconfig files, config fragments and kconfig tool (committed and not), not
+# the rest of the tree.  The per-patch walk configures at every commit, and
+# a full tinyconfig + merge + olddefconfig costs 10-15 s here: only the few
+# commits that touch Kconfig pay for it.
+kconfig_inputs() {
+	local re='(^|/)Kconfig[^/]*$|/configs/[^/]*\.config$|^scripts/kconfig/|^scripts/Kconfig\.include$|^Makefile$'
+	local f
+	git -C "$TREE" ls-tree -r HEAD | awk -F '\t' -v re="$re" '$2 ~ re'
+	git -C "$TREE" diff --name-only HEAD | grep -E "$re" | while IFS= read -r f; do
+		echo "$f"
+		cat "$TREE/$f" 2>/dev/null || true
+	done
+}
 stamp=$obj/.config.fragments
-want=$( (cat "${frags[@]}"; git -C "$TREE" rev-parse HEAD; echo "${ALLOW_UNDEFINED:-0}") |
+want=$( (cat "${frags[@]}"; kconfig_inputs; echo "${ARCH:-x86_64} ${ALLOW_UNDEFINED:-0}") |
 	sha256sum | cut -d' ' -f1)
 if [ -f "$obj/.config" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0

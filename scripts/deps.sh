@@ -10,8 +10,8 @@ packages=(
 	# kernel build
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
 	ccache python3 perl git rsync file gzip
-	# compile tests of arm64 and arm drivers
-	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
+	# compile tests of arm64, arm and powerpc (cxl) drivers
+	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-powerpc64le-linux-gnu
 	# checks: sparse (C=1), shellcheck for the tooling
 	# checkpatch's SPDX check runs scripts/spdxcheck.py: python3-ply, python3-git
 	sparse shellcheck python3-ply python3-git

@@ -23,7 +23,9 @@ BASE_IDENT_NAME="Debian $BASE_PKG"
 BASE_IDENT_EMAIL="debian-kernel@lists.debian.org"
 BASE_DATE="2026-11-16T10:17:00Z"
 
-log() { printf '>>> %s\n' "$*" >&2; }
+# Each line carries the time of day (UTC), so that a CI log shows what took
+# how long.
+log() { printf '>>> [%s] %s\n' "$(date -u +%T)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # A checksum of patches/ (series file and patches), to tell whether $TREE

@@ -98,7 +98,8 @@
 #define BUF_SIZE		(2UL << 20)
 #define ATTEMPT_TIMEOUT		10	/* seconds a GUP attempt may take */
 #define RACE_ITERATIONS		200
-#define RACE_SECONDS		10
+#define RACE_SECONDS		10	/* then on until the minimums below, */
+#define RACE_MAX_SECONDS	30	/* but no longer than this */
 /* Less than this is a race that did not run: see race_odirect_munmap_close */
 #define RACE_MIN_ROUNDS		20U
 #define RACE_MIN_IOS		500UL
@@ -2491,7 +2492,8 @@ TEST_F(dmabuf_mmap, close_while_mapped)
  * while the other unmaps the buffer, drops it (the exporter frees the
  * memory) and maps a new one at the same address, for RACE_ITERATIONS
  * rounds and on until the I/O thread has made RACE_MIN_IOS direct I/Os, but
- * RACE_SECONDS at most.  Expected: the race ran, at least RACE_MIN_ROUNDS
+ * RACE_SECONDS at most, or, on a machine too slow to reach the minimums
+ * below in that time, RACE_MAX_SECONDS at most.  Expected: the race ran, at least RACE_MIN_ROUNDS
  * rounds and RACE_MIN_IOS direct I/Os (a healthy run makes all the rounds
  * and thousands of I/Os); no direct I/O moves any data, every one fails
  * with EFAULT (refused, or nothing mapped), and should one get through,
@@ -2503,7 +2505,7 @@ TEST_F_TIMEOUT(dmabuf_mmap, race_odirect_munmap_close, 60)
 	const struct source *src = variant->src;
 	struct race r = { .addr = self->map, .size = self->size };
 	char why[WHY_LEN] = "";
-	uint64_t deadline = now_ms() + RACE_SECONDS * 1000;
+	uint64_t start = now_ms(), now;
 	enum src_status status = SRC_OK;
 	unsigned int i;
 	pthread_t io;
@@ -2516,9 +2518,15 @@ TEST_F_TIMEOUT(dmabuf_mmap, race_odirect_munmap_close, 60)
 	ASSERT_EQ(posix_memalign(&r.bounce, page_size(), self->size), 0);
 	ASSERT_EQ(pthread_create(&io, NULL, race_io, &r), 0);
 
-	for (i = 0; now_ms() < deadline; i++) {
-		if (i >= RACE_ITERATIONS &&
-		    __atomic_load_n(&r.attempts, __ATOMIC_RELAXED) >= RACE_MIN_IOS)
+	for (i = 0; ; i++) {
+		bool ios = __atomic_load_n(&r.attempts, __ATOMIC_RELAXED) >=
+			   RACE_MIN_IOS;
+
+		now = now_ms();
+		if (now >= start + RACE_MAX_SECONDS * 1000 ||
+		    (ios && i >= RACE_ITERATIONS) ||
+		    (ios && i >= RACE_MIN_ROUNDS &&
+		     now >= start + RACE_SECONDS * 1000))
 			break;
 		munmap(r.addr, r.size);
 		buffer_put(&self->buf);
@@ -2552,7 +2560,7 @@ TEST_F_TIMEOUT(dmabuf_mmap, race_odirect_munmap_close, 60)
 	       i, r.attempts, r.efault, r.moved, r.other);
 	EXPECT_GE(i, RACE_MIN_ROUNDS)
 		TH_LOG("%u rounds of munmap() and close() in %d s, fewer than %u: no race",
-		       i, RACE_SECONDS, RACE_MIN_ROUNDS);
+		       i, RACE_MAX_SECONDS, RACE_MIN_ROUNDS);
 	EXPECT_GE(r.attempts, RACE_MIN_IOS)
 		TH_LOG("%lu direct I/Os in %u rounds, fewer than %lu: no race",
 		       r.attempts, i, RACE_MIN_IOS);
@@ -2592,8 +2600,9 @@ TEST_F_TIMEOUT(dmabuf_mmap, race_odirect_munmap_close, 60)
 #define THP_ENABLED		"/sys/kernel/mm/transparent_hugepage/enabled"
 #define FAULT_RACE_THREADS	3
 #define FAULT_RACE_WINDOWS	8
-#define FAULT_RACE_SECONDS	12
-#define FAULT_RACE_GRACE	20	/* seconds the child may overrun */
+#define FAULT_RACE_SECONDS	12	/* then on until FAULT_RACE_MIN_ROUNDS, */
+#define FAULT_RACE_MAX_SECONDS	30	/* but no longer than this */
+#define FAULT_RACE_GRACE	15	/* seconds the child may overrun */
 #define FAULT_RACE_MIN_ROUNDS	100
 #define FAULT_RACE_MIN_FLIPS	20
 
@@ -2665,9 +2674,14 @@ static void *fault_racer_run(void *arg)
 	return NULL;
 }
 
-/* The child: maps the windows and runs the rounds until @deadline_ms. */
+/*
+ * The child: maps the windows and runs the rounds until @deadline_ms, and
+ * after it on until it has run FAULT_RACE_MIN_ROUNDS (a slow machine, a
+ * busy host), but not past @last_ms.
+ */
 static int fault_race_child(const struct buffer *buf, size_t size,
-			    struct fault_race_result *res, uint64_t deadline_ms)
+			    struct fault_race_result *res, uint64_t deadline_ms,
+			    uint64_t last_ms)
 {
 	struct fault_racer racers[FAULT_RACE_THREADS] = {};
 	pthread_t threads[FAULT_RACE_THREADS];
@@ -2700,7 +2714,12 @@ static int fault_race_child(const struct buffer *buf, size_t size,
 		}
 	}
 
-	while (!res->err && now_ms() < deadline_ms) {
+	while (!res->err) {
+		uint64_t now = now_ms();
+
+		if (now >= last_ms ||
+		    (now >= deadline_ms && r.round >= FAULT_RACE_MIN_ROUNDS))
+			break;
 		for (w = 0; w < FAULT_RACE_WINDOWS; w++) {
 			if (mmap(r.win[w], size, PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_FIXED, buf->map_fd,
@@ -2745,10 +2764,16 @@ static int fault_race_child(const struct buffer *buf, size_t size,
 /*
  * Expected: every word reads as written in every round, the buffer is
  * intact afterwards, the run does at least FAULT_RACE_MIN_ROUNDS rounds
- * with at least FAULT_RACE_MIN_FLIPS changes of the setting, and no kernel
- * splat.  Without the back-off in the pte-level inserts: "kernel BUG at
- * mm/memory.c" (walk_to_pmd()) under CONFIG_DEBUG_VM, otherwise a pte
+ * (in FAULT_RACE_SECONDS, or on a slow machine in up to
+ * FAULT_RACE_MAX_SECONDS) with at least FAULT_RACE_MIN_FLIPS changes of
+ * the setting, and no kernel splat.  Where the pte-level inserts do not
+ * back off from a huge pmd, a run that hits the window gets "kernel BUG
+ * at mm/memory.c" (walk_to_pmd()) under CONFIG_DEBUG_VM, otherwise a pte
  * written into the buffer and a page table lock taken from its memory.
+ * The window is narrow: under QEMU TCG, on two vCPUs, the case did not
+ * hit it in 1092 rounds; the huge_pfnmap KUnit case hpf_fault_race makes
+ * both orders happen on purpose.  This case is the end-to-end guard, for
+ * real hardware with more CPUs.
  * Base: no huge entries, so nothing to race with; it passes.
  */
 TEST_F_TIMEOUT(dmabuf_mmap, huge_fault_race, 60)
@@ -2756,7 +2781,7 @@ TEST_F_TIMEOUT(dmabuf_mmap, huge_fault_race, 60)
 	static const char *const modes[] = { "always", "never" };
 	const struct source *src = variant->src;
 	struct fault_race_result *res;
-	uint64_t deadline, give_up;
+	uint64_t start, give_up;
 	char mode[32], now[32];
 	unsigned long flips = 0;
 	int status = 0, flip_err = 0, restore_err = 0, fd;
@@ -2790,11 +2815,13 @@ TEST_F_TIMEOUT(dmabuf_mmap, huge_fault_race, 60)
 	memset(res, 0, sizeof(*res));
 
 	/* From here on, nothing may return before the mode is restored. */
-	deadline = now_ms() + FAULT_RACE_SECONDS * 1000;
-	give_up = deadline + FAULT_RACE_GRACE * 1000;
+	start = now_ms();
+	give_up = start + (FAULT_RACE_MAX_SECONDS + FAULT_RACE_GRACE) * 1000;
 	pid = fork_flushed();
 	if (!pid)
-		_exit(fault_race_child(&self->buf, 2UL << 20, res, deadline));
+		_exit(fault_race_child(&self->buf, 2UL << 20, res,
+				       start + FAULT_RACE_SECONDS * 1000,
+				       start + FAULT_RACE_MAX_SECONDS * 1000));
 	while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
 		if (now_ms() > give_up) {
 			kill(pid, SIGKILL);
@@ -2834,8 +2861,13 @@ TEST_F_TIMEOUT(dmabuf_mmap, huge_fault_race, 60)
 		TH_LOG("%lu words read wrong, the first in round %lu, %s %u, offset %#lx: %#llx",
 		       res->bad, res->bad_round, "window", res->bad_window,
 		       res->bad_off, (unsigned long long)res->bad_val);
-	EXPECT_GE(res->rounds, (unsigned long)FAULT_RACE_MIN_ROUNDS);
-	EXPECT_GE(flips, (unsigned long)FAULT_RACE_MIN_FLIPS);
+	EXPECT_GE(res->rounds, (unsigned long)FAULT_RACE_MIN_ROUNDS)
+		TH_LOG("%lu rounds in %d s, fewer than %d: no race",
+		       res->rounds, FAULT_RACE_MAX_SECONDS,
+		       FAULT_RACE_MIN_ROUNDS);
+	EXPECT_GE(flips, (unsigned long)FAULT_RACE_MIN_FLIPS)
+		TH_LOG("%lu switches of %s, fewer than %d: no race", flips,
+		       THP_ENABLED, FAULT_RACE_MIN_FLIPS);
 	EXPECT_EQ(buffer_mismatch(self->map, 0, self->size, SEED_SETUP), -1);
 	TH_LOG("%lu rounds, %lu touches, %lu switches of %s", res->rounds,
 	       res->touches, flips, THP_ENABLED);
