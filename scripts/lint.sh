@@ -4,7 +4,8 @@
 # The fast checks (make lint), under a minute once build/linux exists:
 #  1. the tooling is shellcheck-clean;
 #  2. checkpatch.pl --strict is clean on every patch (checkpatch.allow
-#     holds the only exceptions, each with its reason);
+#     holds the only exceptions, each with its reason), and every commit
+#     id a message cites is in notes/upstream-ids.md;
 #  3. round trip: patches/ applies with git am to a fresh checkout of the
 #     base, and exporting that reproduces patches/ and the in-tree copies;
 #  4. scripts/kernel-doc adds no warnings in the files the series touches.
@@ -66,6 +67,29 @@ for p in "${patches[@]}"; do
 		report "checkpatch --strict $p" FAIL
 	fi
 done
+
+# 2b. The commit ids the messages cite (Fixes: tags, "[ Upstream commit"
+# notes) cannot be looked up by checkpatch in a base without history
+# (checkpatch.allow lets UNKNOWN_COMMIT_ID pass): each must instead be in
+# notes/upstream-ids.md, which says where it was seen.  An id cited in
+# 12 characters matches a longer one there.
+ids_file=$TOP/notes/upstream-ids.md
+unlisted=""
+ncited=0
+for p in "${patches[@]}"; do
+	while IFS= read -r id; do
+		ncited=$((ncited + 1))
+		grep -q -i "$id" "$ids_file" || unlisted+=" $p:$id"
+	done < <(sed -n '/^---$/q; p' "$TOP/patches/$p" |
+		sed -n -e 's/^Fixes: \([0-9a-f]\{12,40\}\) .*/\1/p' \
+			-e '/^\[ Upstream commit/,/\]$/p' |
+		grep -o -E '\b[0-9a-f]{12,40}\b' | sort -u)
+done
+if [ -z "$unlisted" ] && [ "$ncited" -gt 0 ]; then
+	report "every cited commit id is in notes/upstream-ids.md" OK "$ncited cited"
+else
+	report "every cited commit id is in notes/upstream-ids.md" FAIL "${unlisted:-none cited}"
+fi
 
 # 3. round trip through a fresh checkout of the base
 wt=$BUILD/roundtrip
