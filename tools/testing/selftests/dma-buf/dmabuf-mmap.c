@@ -2108,11 +2108,12 @@ static const char *thp_mode(char *mode, size_t len)
  * Huge mappings.  A new mapping of the whole dma-buf lands at a 2 MiB aligned
  * address (the dma-buf file's get_unmapped_area(), with transparent huge
  * pages), and the CMA heap, whose buffers are physically contiguous and 2 MiB
- * aligned, maps each 2 MiB with one special pmd: touching every page takes
- * one fault per 2 MiB.  A mapping that starts 4 KiB into the buffer cannot
- * use pmds and falls back to ptes, with the same data.  /proc/pid/smaps and
- * /proc/pid/pagemap see no page in the mapping.  All the other cases of
- * cma_heap run on the pmds, the GUP cases included.
+ * aligned (where its area has room, as a fresh one has), maps each 2 MiB with
+ * one special pmd: touching every page takes one fault per 2 MiB.  A mapping
+ * that starts 4 KiB into the buffer cannot use pmds and falls back to ptes,
+ * with the same data.  /proc/pid/smaps and /proc/pid/pagemap see no page in
+ * the mapping.  All the other cases of cma_heap run on the pmds, the GUP
+ * cases included.
  * Base: no alignment, one fault per 4 KiB; CMA heap and udmabuf pages in
  * smaps and pagemap.
  */
