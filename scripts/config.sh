@@ -25,8 +25,8 @@ done
 
 # What the resulting .config depends on: the fragments, and the tree's
 # Kconfig files, config fragments and kconfig tool (committed and not), not
-# the rest of the tree.  The per-patch walk configures at every commit, and
-# a full tinyconfig + merge + olddefconfig costs 10-15 s here: only the few
+# the rest of the tree.  The per-patch walk calls this at every commit, and
+# a full tinyconfig + merge + olddefconfig costs 9 s of CPU here: only the few
 # commits that touch Kconfig pay for it.
 kconfig_inputs() {
 	local re='(^|/)Kconfig[^/]*$|/configs/[^/]*\.config$|^scripts/kconfig/|^scripts/Kconfig\.include$|^Makefile$'
