@@ -55,8 +55,11 @@ memory=${QEMU_MEMORY:-6G}
 read -r -a extra_args <<< "${QEMU_EXTRA:-}"
 
 rc=0
+# q35 with an emulated Intel IOMMU, so that PCI devices use iommu-dma (the
+# dma_mmap_iommu KUnit suite needs one such device).
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	"${accel_args[@]}" "${extra_args[@]}" -smp 2 -m "$memory" -no-reboot -display none -monitor none \
+	"${accel_args[@]}" "${extra_args[@]}" -M q35 -device intel-iommu \
+	-smp 2 -m "$memory" -no-reboot -display none -monitor none \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-serial "file:$rundir/console.log" -serial "file:$rundir/kselftest.log" \
 	</dev/null || rc=$?
