@@ -27,11 +27,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 BUILD := $(CURDIR)/build
-TEST_OBJ := $(BUILD)/obj/test
-TEST_CONFIG := config/qemu.config config/tests.config config/debug.config
+# The architecture of the test kernel and run (config/arch/$(TEST_ARCH).arch
+# holds its QEMU and toolchain settings); x86_64 keeps the historic paths.
+TEST_ARCH ?= x86_64
+export TEST_ARCH
+ARCH_SUFFIX := $(if $(filter x86_64,$(TEST_ARCH)),,-$(TEST_ARCH))
+TEST_OBJ := $(BUILD)/obj/test$(ARCH_SUFFIX)
+TEST_CONFIG := config/qemu.config config/qemu-$(TEST_ARCH).config config/tests.config config/debug.config
 # The per-patch build walk, in a worktree and build directory of its own.
 WALK_OBJ := $(BUILD)/obj/walk
-RUN := $(BUILD)/run
+RUN := $(BUILD)/run$(ARCH_SUFFIX)
 # Hard limit for one QEMU run, seconds.
 QEMU_TIMEOUT ?= 1500
 # The test run's kernel command line: a 2 GiB default CMA area, so that the
@@ -59,7 +64,7 @@ export:
 	@scripts/export.sh
 
 kernel: tree
-	@echo ">>> [$$(date -u +%T)] kernel: build/obj/test (tinyconfig + $(notdir $(TEST_CONFIG)))"
+	@echo ">>> [$$(date -u +%T)] kernel: $(TEST_ARCH) in $(TEST_OBJ) (tinyconfig + $(notdir $(TEST_CONFIG)))"
 	@scripts/kernel.sh $(TEST_OBJ) $(TEST_CONFIG)
 
 selftests: kernel
@@ -72,12 +77,12 @@ initramfs: selftests
 run: initramfs
 	@echo ">>> [$$(date -u +%T)] run: booting in QEMU (log: $(RUN)/console.log)"
 	@CMDLINE_EXTRA="$(TEST_CMDLINE) $${CMDLINE_EXTRA:-}" \
-		scripts/run-qemu.sh $(TEST_OBJ)/arch/x86/boot/bzImage \
+		scripts/run-qemu.sh $(TEST_OBJ) \
 		$(TEST_OBJ)/initramfs.cpio.gz $(RUN) $(QEMU_TIMEOUT)
 
 verdict: run
 	@scripts/verdict.py $(RUN) --tree $(BUILD)/linux --suites suites.txt \
-		--skips tests/expected-skips.txt --arch x86_64 \
+		--skips tests/expected-skips.txt --arch $(TEST_ARCH) \
 		| tee $(RUN)/summary.txt
 
 # The verdict on recorded and synthetic runs, each with one hole that must
@@ -91,10 +96,14 @@ verdict-selftest: tree
 check: hygiene
 	@echo ">>> [$$(date -u +%T)] check: verdict-selftest"
 	@$(MAKE) --no-print-directory verdict-selftest
-	@echo ">>> [$$(date -u +%T)] check: the test run"
-	@$(MAKE) --no-print-directory verdict
+	@echo ">>> [$$(date -u +%T)] check: the test run, x86_64"
+	@$(MAKE) --no-print-directory verdict TEST_ARCH=x86_64
+	@echo ">>> [$$(date -u +%T)] check: the test run, arm64"
+	@$(MAKE) --no-print-directory verdict TEST_ARCH=arm64
 	@echo ">>> [$$(date -u +%T)] check: base-selftest"
-	@$(MAKE) --no-print-directory base-selftest
+	@$(MAKE) --no-print-directory base-selftest TEST_ARCH=x86_64
+	@scripts/verdict-total.py x86_64=$(BUILD)/run/summary.txt \
+		arm64=$(BUILD)/run-arm64/summary.txt
 	@echo ">>> [$$(date -u +%T)] check: done"
 
 hygiene: lint kernel

@@ -40,7 +40,8 @@ git -C "$base_tree" checkout -q -f --detach "$BASE_TAG"
 
 log "base-selftest: the unpatched base kernel, test configuration"
 TREE=$base_tree ALLOW_UNDEFINED=1 "$TOP/scripts/kernel.sh" "$base_obj" \
-	"$TOP/config/qemu.config" "$TOP/config/tests.config" "$TOP/config/debug.config"
+	"$TOP/config/qemu.config" "$TOP/config/qemu-x86_64.config" \
+	"$TOP/config/tests.config" "$TOP/config/debug.config"
 
 log "base-selftest: the series' dma-buf kselftest"
 echo "kselftest dma-buf:dmabuf-mmap" > "$suites"

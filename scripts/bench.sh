@@ -26,7 +26,7 @@ runs=${BENCH_RUNS:-3}
 rounds=${BENCH_ROUNDS:-5}
 out=$BUILD/bench
 base_tree=$BUILD/base-tree
-fragments=("$TOP/config/qemu.config" "$TOP/config/bench.config")
+fragments=("$TOP/config/qemu.config" "$TOP/config/qemu-x86_64.config" "$TOP/config/bench.config")
 mkdir -p "$out"
 
 if [ ! -e "$base_tree/.git" ]; then

@@ -17,11 +17,23 @@ packages=(
 	sparse shellcheck python3-ply python3-git
 	# QEMU and the initramfs; static libraries the kselftests link
 	qemu-system-x86 busybox-static libcap-dev libnuma-dev
+	# the arm64 test run: QEMU, the static libraries its kselftests link
+	# (libcap and libnuma from Debian's arm64 archive, dpkg multiarch)
+	qemu-system-arm libc6-dev-arm64-cross libcap-dev:arm64 libnuma-dev:arm64
 	# make debian (quilt push of the kit) and make mbox-check (b4 am)
 	quilt b4
 	# make bench: the chart of the ratios
 	gnuplot-nox
 )
+# The arm64 run's initramfs takes Debian's arm64 busybox-static (apt-get
+# download, scripts/initramfs.sh): dpkg must know the architecture.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	[ "$(id -u)" -eq 0 ] || die "dpkg does not know arm64 (run as root, or dpkg --add-architecture arm64 && apt-get update)"
+	log "deps: dpkg --add-architecture arm64"
+	dpkg --add-architecture arm64
+	apt-get update -q >/dev/null
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
@@ -35,3 +47,4 @@ apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
 	apt-get update -q >/dev/null
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
+

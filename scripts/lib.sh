@@ -73,3 +73,37 @@ unignore_debian_toplevel() {
 	sed -i '${/^#$/d}' "$gi"
 	git -C "$1" update-index --assume-unchanged .gitignore
 }
+
+# load_arch NAME: the test-run settings of one architecture, from
+# config/arch/NAME.arch (KEY=value lines, comments with #), as shell
+# variables of the same names; a missing file or key is an error.
+# ARCH_NAME is NAME.
+load_arch() {
+	local file=$TOP/config/arch/$1.arch key value
+	[ -f "$file" ] || die "no settings for architecture $1 ($file)"
+	ARCH_NAME=$1
+	for key in KARCH UNAME_MACHINE CROSS_COMPILE IMAGE_TARGET IMAGE \
+		GUEST_CONFIG QEMU QEMU_MACHINE QEMU_DEVICES QEMU_CPU_TCG QEMU_CPU_KVM CONSOLE \
+		KTAP_TTY KTAP_QEMU BUSYBOX_PACKAGE; do
+		printf -v "$key" '%s' ''
+	done
+	KARCH=
+	local line
+	while IFS= read -r line; do
+		case $line in '' | '#'*) continue ;; esac
+		key=${line%%=*}
+		value=${line#*=}
+		case $key in
+		KARCH | UNAME_MACHINE | CROSS_COMPILE | IMAGE_TARGET | IMAGE | GUEST_CONFIG | QEMU | \
+			QEMU_MACHINE | QEMU_DEVICES | QEMU_CPU_TCG | QEMU_CPU_KVM | \
+			CONSOLE | KTAP_TTY | KTAP_QEMU | BUSYBOX_PACKAGE)
+			printf -v "$key" '%s' "$value" ;;
+		*) die "$file: unknown key $key" ;;
+		esac
+	done < "$file"
+	for key in KARCH UNAME_MACHINE IMAGE_TARGET IMAGE GUEST_CONFIG QEMU QEMU_MACHINE \
+		QEMU_CPU_TCG CONSOLE KTAP_TTY KTAP_QEMU; do
+		[ -n "${!key:-}" ] || die "$file: $key is not set"
+	done
+	export ARCH=$KARCH CROSS_COMPILE
+}

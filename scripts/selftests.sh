@@ -29,12 +29,14 @@ for t in "${tests[@]}"; do
 	esac
 done
 
-make -s -C "$TREE" O="$obj" ARCH=x86_64 headers >/dev/null
+load_arch "${TEST_ARCH:-x86_64}"
+make -s -C "$TREE" O="$obj" ARCH="$KARCH" headers >/dev/null
 rm -rf "$install"
 # LDFLAGS from the environment, not the command line, so that the
 # selftests' own "CFLAGS +=" and "LDLIBS +=" still apply.
 buildlog=$obj/kselftest-build.log
 LDFLAGS=-static make -C "$TREE/tools/testing/selftests" O="$obj" \
+	ARCH="$KARCH" MACHINE="$UNAME_MACHINE" CROSS_COMPILE="$CROSS_COMPILE" \
 	TARGETS="${targets[*]}" KSFT_INSTALL_PATH="$install" install > "$buildlog" 2>&1 || true
 
 # The harness's own collection: kernel tests that 6.1 cannot select alone.
