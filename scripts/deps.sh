@@ -47,4 +47,3 @@ apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
 	apt-get update -q >/dev/null
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
-

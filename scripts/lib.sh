@@ -83,7 +83,7 @@ load_arch() {
 	[ -f "$file" ] || die "no settings for architecture $1 ($file)"
 	ARCH_NAME=$1
 	for key in KARCH UNAME_MACHINE CROSS_COMPILE IMAGE_TARGET IMAGE \
-		GUEST_CONFIG QEMU QEMU_MACHINE QEMU_DEVICES QEMU_CPU_TCG QEMU_CPU_KVM CONSOLE \
+		QEMU QEMU_MACHINE QEMU_DEVICES QEMU_CPU_TCG QEMU_CPU_KVM CONSOLE \
 		KTAP_TTY KTAP_QEMU BUSYBOX_PACKAGE; do
 		printf -v "$key" '%s' ''
 	done
@@ -94,14 +94,14 @@ load_arch() {
 		key=${line%%=*}
 		value=${line#*=}
 		case $key in
-		KARCH | UNAME_MACHINE | CROSS_COMPILE | IMAGE_TARGET | IMAGE | GUEST_CONFIG | QEMU | \
+		KARCH | UNAME_MACHINE | CROSS_COMPILE | IMAGE_TARGET | IMAGE | QEMU | \
 			QEMU_MACHINE | QEMU_DEVICES | QEMU_CPU_TCG | QEMU_CPU_KVM | \
 			CONSOLE | KTAP_TTY | KTAP_QEMU | BUSYBOX_PACKAGE)
 			printf -v "$key" '%s' "$value" ;;
 		*) die "$file: unknown key $key" ;;
 		esac
 	done < "$file"
-	for key in KARCH UNAME_MACHINE IMAGE_TARGET IMAGE GUEST_CONFIG QEMU QEMU_MACHINE \
+	for key in KARCH UNAME_MACHINE IMAGE_TARGET IMAGE QEMU QEMU_MACHINE \
 		QEMU_CPU_TCG CONSOLE KTAP_TTY KTAP_QEMU; do
 		[ -n "${!key:-}" ] || die "$file: $key is not set"
 	done
