@@ -27,16 +27,22 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 BUILD := $(CURDIR)/build
+# The kernel line (scripts/lib.sh): 6.1, the series in patches/ on Debian's
+# linux-source-6.1, or 6.12, the series in v6.12/patches/ on Debian's
+# linux-source-6.12.  6.1 keeps the historic paths under build/.
+LINE ?= 6.1
+export LINE
+LINE_SUFFIX := $(if $(filter 6.1,$(LINE)),,-$(LINE))
 # The architecture of the test kernel and run (config/arch/$(TEST_ARCH).arch
 # holds its QEMU and toolchain settings); x86_64 keeps the historic paths.
 TEST_ARCH ?= x86_64
 export TEST_ARCH
 ARCH_SUFFIX := $(if $(filter x86_64,$(TEST_ARCH)),,-$(TEST_ARCH))
-TEST_OBJ := $(BUILD)/obj/test$(ARCH_SUFFIX)
+TEST_OBJ := $(BUILD)/obj/test$(LINE_SUFFIX)$(ARCH_SUFFIX)
 TEST_CONFIG := config/qemu.config config/qemu-$(TEST_ARCH).config config/tests.config config/debug.config
 # The per-patch build walk, in a worktree and build directory of its own.
-WALK_OBJ := $(BUILD)/obj/walk
-RUN := $(BUILD)/run$(ARCH_SUFFIX)
+WALK_OBJ := $(BUILD)/obj/walk$(LINE_SUFFIX)
+RUN := $(BUILD)/run$(LINE_SUFFIX)$(ARCH_SUFFIX)
 # Hard limit for one QEMU run, seconds.
 QEMU_TIMEOUT ?= 1500
 # The test run's kernel command line: a 2 GiB default CMA area, so that the
@@ -64,7 +70,7 @@ export:
 	@scripts/export.sh
 
 kernel: tree
-	@echo ">>> [$$(date -u +%T)] kernel: $(TEST_ARCH) in $(TEST_OBJ) (tinyconfig + $(notdir $(TEST_CONFIG)))"
+	@echo ">>> [$$(date -u +%T)] kernel: Linux $(LINE), $(TEST_ARCH) in $(TEST_OBJ) (tinyconfig + $(notdir $(TEST_CONFIG)))"
 	@scripts/kernel.sh $(TEST_OBJ) $(TEST_CONFIG)
 
 selftests: kernel
@@ -81,7 +87,7 @@ run: initramfs
 		$(TEST_OBJ)/initramfs.cpio.gz $(RUN) $(QEMU_TIMEOUT)
 
 verdict: run
-	@scripts/verdict.py $(RUN) --tree $(BUILD)/linux --suites suites.txt \
+	@scripts/verdict.py $(RUN) --tree $(BUILD)/linux$(LINE_SUFFIX) --suites suites.txt \
 		--skips tests/expected-skips.txt --arch $(TEST_ARCH) \
 		| tee $(RUN)/summary.txt
 

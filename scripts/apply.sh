@@ -18,9 +18,9 @@ else
 	git -C "$wt" clean -fdq
 fi
 git -C "$wt" am --abort >/dev/null 2>&1 || true
-mapfile -t patches < <(grep -v -e '^#' -e '^$' "$TOP/patches/series" 2>/dev/null || true)
+mapfile -t patches < <(grep -v -e '^#' -e '^$' "$PATCHES/series" 2>/dev/null || true)
 for p in "${patches[@]}"; do
-	[ -f "$TOP/patches/$p" ] || die "patches/series lists $p, which is not in patches/"
-	git -C "$wt" am -q --keep-cr --committer-date-is-author-date "$TOP/patches/$p" ||
+	[ -f "$PATCHES/$p" ] || die "patches/series lists $p, which is not in $PATCHES"
+	git -C "$wt" am -q --keep-cr --committer-date-is-author-date "$PATCHES/$p" ||
 		die "patch $p does not apply (git am); the tree is left in the middle of git am"
 done

@@ -19,16 +19,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series_tree=$TREE
-base_tree=$BUILD/base-tree
-base_obj=$BUILD/obj/base
-ksft_obj=$BUILD/obj/base-kselftest
-rundir=$BUILD/run-base
+base_tree=$BUILD/base-tree$LINE_SUFFIX
+base_obj=$BUILD/obj/base$LINE_SUFFIX
+ksft_obj=$BUILD/obj/base-kselftest$LINE_SUFFIX
+rundir=$BUILD/run-base$LINE_SUFFIX
 # Boots of one source at most: the first and one per case that kills the
 # kernel.  udmabuf on hugetlb kills the base in every case; the cases its
 # boots do not reach are listed as unreached.
 max_boots=4
 expected=$TOP/tests/base-failures.txt
-suites=$BUILD/base-suites.txt
+suites=$BUILD/base-suites$LINE_SUFFIX.txt
 test_source=$series_tree/tools/testing/selftests/dma-buf/dmabuf-mmap.c
 
 if [ ! -e "$base_tree/.git" ]; then

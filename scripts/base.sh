@@ -3,8 +3,9 @@
 #
 # Make $TREE a git repository whose first commit is the untouched base.
 #
-# Default: Debian's linux-source-6.1 at the pinned version, checked against
-# its SHA-256 before anything is unpacked.  With LINUX=<v6.1.y git tree>, a
+# Default: Debian's linux-source-$LINE at the pinned version (scripts/lib.sh),
+# checked against its SHA-256 before anything is unpacked.  With
+# LINUX=<v$LINE.y git tree>, a
 # shared clone of that tree at BASE (default: its HEAD) is used instead and
 # the user's repository is never written to.
 set -euo pipefail
@@ -32,7 +33,7 @@ deb=$BUILD/dl/$BASE_DEB
 if [ ! -f "$deb" ]; then
 	log "base: downloading $BASE_PKG=$BASE_VERSION"
 	(cd "$BUILD/dl" && apt-get download "$BASE_PKG=$BASE_VERSION") ||
-		die "cannot fetch $BASE_PKG=$BASE_VERSION with apt-get download; is a bookworm-security source in /etc/apt/sources.list and 'apt-get update' done? (Or use LINUX=<v6.1.y git tree>.)"
+		die "cannot fetch $BASE_PKG=$BASE_VERSION with apt-get download; is a bookworm-security source in /etc/apt/sources.list and 'apt-get update' done? (Or use LINUX=<v$LINE.y git tree>.)"
 fi
 echo "$BASE_SHA256  $deb" | sha256sum --quiet -c - ||
 	die "$deb does not match the pinned SHA-256 $BASE_SHA256; delete it and retry"

@@ -24,8 +24,8 @@ set -euo pipefail
 
 runs=${BENCH_RUNS:-3}
 rounds=${BENCH_ROUNDS:-5}
-out=$BUILD/bench
-base_tree=$BUILD/base-tree
+out=$BUILD/bench$LINE_SUFFIX
+base_tree=$BUILD/base-tree$LINE_SUFFIX
 fragments=("$TOP/config/qemu.config" "$TOP/config/qemu-x86_64.config" "$TOP/config/bench.config")
 mkdir -p "$out"
 
@@ -50,7 +50,7 @@ install -m 755 "$out/dmabuf-bench" "$root/dmabuf-bench"
 
 for side in base series; do
 	if [ "$side" = base ]; then tree=$base_tree; else tree=$TREE; fi
-	obj=$BUILD/obj/bench-$side
+	obj=$BUILD/obj/bench$LINE_SUFFIX-$side
 	log "bench: $side kernel ($(git -C "$tree" describe --always --tags HEAD))"
 	start=$SECONDS
 	TREE=$tree "$TOP/scripts/kernel.sh" "$obj" "${fragments[@]}"
@@ -65,7 +65,7 @@ for round in $(seq 1 "$rounds"); do
 		rundir=$out/run-$side-$round
 		log "bench: round $round of $rounds, booting $side, $runs runs"
 		QEMU_MEMORY=2G QEMU_EXTRA="${BENCH_QEMU_EXTRA:--icount shift=0}" CMDLINE_EXTRA="bench.runs=$runs tsc=reliable" "$TOP/scripts/run-qemu.sh" \
-			"$BUILD/obj/bench-$side/arch/x86/boot/bzImage" \
+			"$BUILD/obj/bench$LINE_SUFFIX-$side/arch/x86/boot/bzImage" \
 			"$out/initramfs.cpio.gz" "$rundir" "${QEMU_TIMEOUT:-1500}"
 		grep -q '^BENCH-END' "$rundir/kselftest.log" ||
 			die "bench: the $side run did not finish; see $rundir/console.log"

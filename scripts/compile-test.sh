@@ -63,7 +63,7 @@ for arch in "${arches[@]}"; do
 		objs+=("${f%.c}.o")
 	done
 	[ "${#objs[@]}" -gt 0 ] || continue
-	obj=$BUILD/obj/compile-$arch
+	obj=$BUILD/obj/compile$LINE_SUFFIX-$arch
 	start=$SECONDS
 	if ! ARCH=${arch%%-*} CROSS_COMPILE=$(cross_compile "$arch") \
 		"$TOP/scripts/config.sh" "$obj" "$TOP/config/compile-$arch.config"; then

@@ -27,13 +27,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series_rev=${SERIES_REV:-series}
-kit_name=debian-kit
+kit_name=debian-kit$LINE_SUFFIX
 kit=$BUILD/$kit_name
 tarball=$BUILD/$kit_name.tar.gz
 # Where the patches live in Debian's debian/patches, and the fragment.
 feature_dir=features/all/dma-buf-pfnmap
 fragment_name=series-dma-buf-pfnmap
-check_dir=$BUILD/debian-kit-check
+check_dir=$BUILD/debian-kit-check$LINE_SUFFIX
 
 fail=0
 report() { # report NAME OK|FAIL [detail]
@@ -47,9 +47,9 @@ git -C "$TREE" rev-parse -q --verify "$BASE_TAG^{commit}" >/dev/null ||
 want_tree=$(git -C "$TREE" rev-parse --verify "$series_rev^{tree}") ||
 	die "$TREE has no $series_rev; run make tree first"
 
-mapfile -t patches < <(grep -v -e '^#' -e '^$' "$TOP/patches/series" || true)
+mapfile -t patches < <(grep -v -e '^#' -e '^$' "$PATCHES/series" || true)
 [ "${#patches[@]}" -gt 0 ] || die "patches/series lists no patches"
-subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] *//p' "$TOP/patches/0000-cover-letter.patch" | head -n 1)
+subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] *//p' "$PATCHES/0000-cover-letter.patch" | head -n 1)
 if [ -n "${LINUX:-}" ]; then
 	base_name="the v6.1.y tree $(git -C "$TREE" describe --tags --always "$BASE_TAG" 2>/dev/null)"
 else
@@ -62,8 +62,8 @@ mkdir -p "$kit/debian/patches/$feature_dir"
 {
 	echo "# dma-buf mappings without struct page references (${#patches[@]} patches)"
 	for p in "${patches[@]}"; do
-		[ -f "$TOP/patches/$p" ] || die "patches/series lists $p, which is not in patches/"
-		cp "$TOP/patches/$p" "$kit/debian/patches/$feature_dir/"
+		[ -f "$PATCHES/$p" ] || die "patches/series lists $p, which is not in $PATCHES"
+		cp "$PATCHES/$p" "$kit/debian/patches/$feature_dir/"
 		echo "$feature_dir/$p"
 	done
 } > "$kit/debian/patches/$fragment_name"

@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 wt=${1:-$TREE}
-out=${2:-$TOP}
+out=${2:-$LINE_DIR}
 copied_dirs=(mm drivers include tools Documentation)
 
 range=$BASE_TAG..HEAD
@@ -32,7 +32,7 @@ if [ "$n" -gt 0 ]; then
 	git -C "$wt" format-patch -q --cover-letter --base="$BASE_TAG" \
 		--zero-commit --no-signature --abbrev=12 \
 		-o "$out/patches.new" "$range"
-	python3 "$TOP/scripts/cover-letter.py" "$TOP/cover-letter.txt" \
+	python3 "$TOP/scripts/cover-letter.py" "$LINE_DIR/cover-letter.txt" \
 		"$out/patches.new/0000-cover-letter.patch"
 	# To: and Cc: from get_maintainer.pl, per patch; the cover letter to all.
 	python3 "$TOP/scripts/recipients.py" "$wt" "$out/patches.new"
@@ -68,6 +68,6 @@ if ! git -C "$wt" diff --quiet "$range" -- MAINTAINERS; then
 fi
 
 # patches/ now holds $TREE's series: record that, so make tree keeps it.
-if [ "$wt" = "$TREE" ] && [ "$out" = "$TOP" ]; then
-	echo "$(patches_sum) $(git -C "$TREE" rev-parse HEAD)" > "$BUILD/tree.applied"
+if [ "$wt" = "$TREE" ] && [ "$out" = "$LINE_DIR" ]; then
+	echo "$(patches_sum) $(git -C "$TREE" rev-parse HEAD)" > "$TREE_STAMP"
 fi

@@ -37,7 +37,7 @@ objects | full) ;;
 esac
 head=$(git -C "$TREE" rev-parse HEAD)
 mapfile -t commits < <(git -C "$TREE" rev-list --reverse "$BASE_TAG..$head")
-walk_tree=$BUILD/walk-tree
+walk_tree=$BUILD/walk-tree$LINE_SUFFIX
 if [ ! -e "$walk_tree/.git" ]; then
 	rm -rf "$walk_tree"
 	git -C "$TREE" worktree prune

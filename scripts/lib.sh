@@ -6,14 +6,37 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 
-# The pinned base: Debian's linux-source-6.1 package.
-BASE_PKG=linux-source-6.1
-BASE_VERSION=6.1.192-2
-BASE_SHA256=ae95fe63d4c553f8d0e6c86cb1ab566f3894a43743eb19ab585cd97d82f26514
+# The kernel line: 6.1 (the default; the series in patches/) or 6.12 (the
+# series in v6.12/patches/).  Each line has its pinned base, Debian's
+# linux-source-<line> package, its directory in this repository (patches/,
+# cover-letter.txt and the in-tree copies) and its kernel tree under build/.
+LINE=${LINE:-6.1}
+case $LINE in
+6.1)
+	BASE_PKG=linux-source-6.1
+	BASE_VERSION=6.1.192-2
+	BASE_SHA256=ae95fe63d4c553f8d0e6c86cb1ab566f3894a43743eb19ab585cd97d82f26514
+	LINE_DIR=$TOP
+	LINE_SUFFIX=
+	;;
+6.12)
+	BASE_PKG=linux-source-6.12
+	BASE_VERSION=6.12.118-1~deb12u1
+	BASE_SHA256=896aff3b39299fa0dd36fef4f5db56ab189182e39abbbb1227dafdc7fcfe3fc3
+	LINE_DIR=$TOP/v6.12
+	LINE_SUFFIX=-6.12
+	;;
+*)
+	printf 'error: unknown LINE=%s (6.1 or 6.12)\n' "$LINE" >&2
+	exit 1
+	;;
+esac
+export LINE
 BASE_DEB=${BASE_PKG}_${BASE_VERSION}_all.deb
+PATCHES=$LINE_DIR/patches
 
 # The kernel tree the series is applied to and developed in.
-TREE=${TREE:-$BUILD/linux}
+TREE=${TREE:-$BUILD/linux$LINE_SUFFIX}
 # The untouched base, before the series, as a tag in $TREE.
 BASE_TAG=base
 
@@ -28,10 +51,11 @@ BASE_DATE="2026-11-16T10:17:00Z"
 log() { printf '>>> [%s] %s\n' "$(date -u +%T)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# A checksum of patches/ (series file and patches), to tell whether $TREE
-# holds what patches/ holds: build/tree.applied records it with $TREE's HEAD.
+# A checksum of $PATCHES (series file and patches), to tell whether $TREE
+# holds what it holds: $TREE_STAMP records it with $TREE's HEAD.
+TREE_STAMP=$BUILD/tree$LINE_SUFFIX.applied
 patches_sum() {
-	find "$TOP/patches" -type f \( -name series -o -name '*.patch' \) -print0 2>/dev/null |
+	find "$PATCHES" -type f \( -name series -o -name '*.patch' \) -print0 2>/dev/null |
 		sort -z | xargs -0r cat | sha256sum | cut -d' ' -f1
 }
 

@@ -32,7 +32,7 @@ fi
 
 # 2. checkpatch --strict, per patch, two at a time (a second each, 40 patches:
 # the before-stop hook gives make lint a minute); reported in series order.
-mapfile -t patches < <(grep -v -e '^#' -e '^$' "$TOP/patches/series" || true)
+mapfile -t patches < <(grep -v -e '^#' -e '^$' "$PATCHES/series" || true)
 checkpatch_out=$(mktemp -d)
 trap 'rm -rf "$checkpatch_out"' EXIT
 # The message types checkpatch.allow allows in patch $1, comma-separated.
@@ -48,7 +48,7 @@ checkpatch_one() {
 	[ -z "$ignore" ] || args+=(--ignore "$ignore")
 	# Debian's python3 (with python3-ply) for spdxcheck.py, whatever is first in PATH.
 	(cd "$TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${args[@]}" \
-		"$TOP/patches/$p") > "$checkpatch_out/$p.out" 2>&1 || rc=$?
+		"$PATCHES/$p") > "$checkpatch_out/$p.out" 2>&1 || rc=$?
 	echo "$rc" > "$checkpatch_out/$p.rc"
 }
 for p in "${patches[@]}"; do
@@ -80,7 +80,7 @@ for p in "${patches[@]}"; do
 	while IFS= read -r id; do
 		ncited=$((ncited + 1))
 		grep -q -i "$id" "$ids_file" || unlisted+=" $p:$id"
-	done < <(sed -n '/^---$/q; p' "$TOP/patches/$p" |
+	done < <(sed -n '/^---$/q; p' "$PATCHES/$p" |
 		sed -n -e 's/^Fixes: \([0-9a-f]\{12,40\}\) .*/\1/p' \
 			-e '/^\[ Upstream commit/,/\]$/p' |
 		grep -o -E '\b[0-9a-f]{12,40}\b' | sort -u)
@@ -92,8 +92,8 @@ else
 fi
 
 # 3. round trip through a fresh checkout of the base
-wt=$BUILD/roundtrip
-out_dir=$BUILD/roundtrip-out
+wt=$BUILD/roundtrip$LINE_SUFFIX
+out_dir=$BUILD/roundtrip-out$LINE_SUFFIX
 if [ ! -e "$wt/.git" ]; then
 	rm -rf "$wt"
 	git -C "$TREE" worktree prune
@@ -108,8 +108,8 @@ if "$TOP/scripts/apply.sh" "$wt"; then
 	"$TOP/scripts/export.sh" "$wt" "$out_dir"
 	diffs=""
 	for d in patches mm drivers include tools Documentation MAINTAINERS; do
-		if [ -e "$TOP/$d" ] || [ -e "$out_dir/$d" ]; then
-			diff -ruN "$TOP/$d" "$out_dir/$d" > "$out_dir/$d.diff" 2>&1 ||
+		if [ -e "$LINE_DIR/$d" ] || [ -e "$out_dir/$d" ]; then
+			diff -ruN "$LINE_DIR/$d" "$out_dir/$d" > "$out_dir/$d.diff" 2>&1 ||
 				diffs+=" $d"
 		fi
 	done

@@ -26,7 +26,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series_rev=${SERIES_REV:-series}
-work=$BUILD/mbox-check
+work=$BUILD/mbox-check$LINE_SUFFIX
 mbox=$work/series.mbox
 raw_mbox=$work/format-patch.mbox
 b4_out=$work/b4
@@ -46,11 +46,11 @@ want_tree=$(git -C "$TREE" rev-parse --verify "$series_rev^{tree}") ||
 base_commit=$(git -C "$TREE" rev-parse --verify "$BASE_TAG^{commit}") ||
 	die "$TREE has no tag $BASE_TAG; run make tree first"
 
-mapfile -t patches < <(grep -v -e '^#' -e '^$' "$TOP/patches/series" || true)
-messages=("$TOP/patches/0000-cover-letter.patch")
+mapfile -t patches < <(grep -v -e '^#' -e '^$' "$PATCHES/series" || true)
+messages=("$PATCHES/0000-cover-letter.patch")
 for p in "${patches[@]}"; do
-	[ -f "$TOP/patches/$p" ] || die "patches/series lists $p, which is not in patches/"
-	messages+=("$TOP/patches/$p")
+	[ -f "$PATCHES/$p" ] || die "patches/series lists $p, which is not in $PATCHES"
+	messages+=("$PATCHES/$p")
 done
 
 # 1. The mboxes.
@@ -108,7 +108,7 @@ fi
 # What b4 says: its summary, then anything but the routine lines.
 b4_total=$(sed -n 's/^Total patches: //p' "$b4_log")
 b4_base=$(sed -n 's/^ *Base: using specified base-commit //p' "$b4_log")
-version=$(sed -n 's/^Subject: \[[^]]*\<v\([0-9][0-9]*\) [^]]*\].*/\1/p' "$TOP/patches/0000-cover-letter.patch" | head -n 1)
+version=$(sed -n 's/^Subject: \[[^]]*\<v\([0-9][0-9]*\) [^]]*\].*/\1/p' "$PATCHES/0000-cover-letter.patch" | head -n 1)
 summary="${b4_total:-no} patches"
 problems=""
 [ "$b4_total" = "${#patches[@]}" ] || problems+=" expected ${#patches[@]} patches;"

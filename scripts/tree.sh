@@ -5,7 +5,7 @@
 #
 # The tree is also where the series is developed, so local work is never
 # thrown away: if the tree's branch has moved since the series was last
-# applied and patches/ has not changed, it is left alone (run "make export"
+# applied and $PATCHES has not changed, it is left alone (run "make export"
 # to write it back); if both changed, this stops and says so.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -13,7 +13,7 @@ set -euo pipefail
 
 "$TOP/scripts/base.sh"
 
-stamp=$BUILD/tree.applied
+stamp=$TREE_STAMP
 want=$(patches_sum)
 head=$(git -C "$TREE" rev-parse HEAD)
 if [ -f "$stamp" ]; then
@@ -23,10 +23,10 @@ if [ -f "$stamp" ]; then
 	fi
 	if [ "$applied_head" != "$head" ]; then
 		if [ "$applied_sum" = "$want" ]; then
-			log "tree: $TREE has commits that are not in patches/ (make export writes them back); leaving it as it is"
+			log "tree: $TREE has commits that are not in $PATCHES (make export writes them back); leaving it as it is"
 			exit 0
 		fi
-		die "$TREE has local commits and patches/ changed too; export or drop the local work (git -C $TREE reset --hard $applied_head) first"
+		die "$TREE has local commits and $PATCHES changed too; export or drop the local work (git -C $TREE reset --hard $applied_head) first"
 	fi
 fi
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
