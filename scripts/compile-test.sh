@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 test_obj=$(cd "$1" && pwd)
-list=$TOP/config/compile-test.txt
+list=$TOP/config/compile-test$LINE_SUFFIX.txt
 fail=0
 report() {
 	printf '[%s] compile-test: %s%s\n' "$([ "$2" = OK ] && echo PASSED || echo FAILED)" "$1" "${3:+ ($3)}"
@@ -27,7 +27,7 @@ cross_compile() {
 	arm64) echo aarch64-linux-gnu- ;;
 	arm) echo arm-linux-gnueabihf- ;;
 	powerpc) echo powerpc64le-linux-gnu- ;;
-	*) die "config/compile-test.txt: no cross compiler known for $1" ;;
+	*) die "${list##*/}: no cross compiler known for $1" ;;
 	esac
 }
 
@@ -48,7 +48,7 @@ for f in "${touched[@]}"; do
 	if [ -n "$includer" ] && [ -f "$test_obj/${includer%.c}.o" ]; then
 		continue
 	fi
-	report "$f is compiled nowhere" FAIL "add it to config/compile-test.txt"
+	report "$f is compiled nowhere" FAIL "add it to config/${list##*/}"
 done
 
 mapfile -t arches < <(awk '!/^#/ && NF { print $1 }' "$list" | sort -u)

@@ -123,6 +123,18 @@ else
 	report "git am of patches/ on a fresh base" FAIL
 fi
 
+# 3b. One kselftest for both lines: the 6.12 series adds the same
+# tools/testing/selftests/dma-buf/ as the 6.1 series, byte for byte.
+if [ "$LINE" != 6.1 ]; then
+	if diff -r "$TOP/tools/testing/selftests/dma-buf" \
+		"$LINE_DIR/tools/testing/selftests/dma-buf" > /dev/null 2>&1; then
+		report "the kselftest source is the 6.1 series' one" OK
+	else
+		report "the kselftest source is the 6.1 series' one" FAIL \
+			"diff -r tools/testing/selftests/dma-buf ${LINE_DIR#"$TOP"/}/tools/testing/selftests/dma-buf"
+	fi
+fi
+
 # 4. kernel-doc -v on the files the series touches, base against head
 count_kdoc() { # count_kdoc REV FILE: kernel-doc warnings, line numbers dropped
 	local tmp
