@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The gup_test runs of tools/testing/selftests/vm/run_vmtests.sh, without the
+# The gup_test runs of tools/testing/selftests/{vm,mm}/run_vmtests.sh, without the
 # rest of that script (hugetlb pools, userfaultfd, ...), which 6.1 cannot run
 # selectively.  Installed by the harness as regression:gup_test_basic.sh.
 # A run fails when gup_test exits non-zero or when it reports that GUP took
@@ -9,14 +9,18 @@
 # from the basic and dump tests): run_vmtests.sh passes such a run, since
 # gup_test still exits 0.  Only a kernel without the gup_test debugfs file
 # is a skip (4).
-cd "$(dirname "$0")/../vm" || { echo "no $(dirname "$0")/../vm: the vm selftests are not installed"; exit 1; }
+# The mm selftests are installed as vm/ (6.1) or mm/ (6.3 and later).
+cd "$(dirname "$0")/../vm" 2>/dev/null || cd "$(dirname "$0")/../mm" ||
+	{ echo "no $(dirname "$0")/../vm or ../mm: the mm selftests are not installed"; exit 1; }
 [ -e /sys/kernel/debug/gup_test ] || { echo "no /sys/kernel/debug/gup_test (CONFIG_GUP_TEST)"; exit 4; }
 rc=0
 run() {
 	echo "running: $*"
 	out=$("$@" 2>&1)
 	status=$?
-	[ -z "$out" ] || printf '%s\n' "$out"
+	# indented: gup_test prints TAP lines of its own from 6.12 on, which
+	# must not read as this script's results
+	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/    /'
 	if [ "$status" -ne 0 ]; then
 		echo "[FAIL] $* (exit status $status)"
 		rc=1

@@ -38,6 +38,8 @@ CASE = re.compile(r'^TEST_F(?:_TIMEOUT)?\(' + FIXTURE + r',\s*(\w+)')
 # "ok 3 dmabuf_mmap.S.C", "not ok 3 dmabuf_mmap.S.C" and, as the 6.1
 # harness reports a skip, "ok 3 # SKIP dmabuf_mmap.S.C: reason"
 RESULT = re.compile(r'(not )?ok \d+ (# SKIP )?(\S+?):?(?: (.*))?$')
+# later harnesses (6.12) report a skip as "ok 3 dmabuf_mmap.S.C # SKIP reason"
+LATE_SKIP = re.compile(r'^# SKIP ?(.*)$')
 # "#  RUN           dmabuf_mmap.S.C ..." starts a case's output
 RUN = re.compile(r'#\s+RUN\s+' + FIXTURE + r'\.')
 KINDS = {'FAIL': 'fail', 'CRASH': 'crash', 'UNREACHED': 'unreached'}
@@ -77,8 +79,9 @@ def parse_boot(bootdir, logs=None):
         if not m or not m.group(3).startswith(FIXTURE + '.'):
             continue
         name = m.group(3)[len(FIXTURE) + 1:]
-        if m.group(2):
-            reason = m.group(4) or ''
+        late = LATE_SKIP.match(m.group(4) or '') if not m.group(1) else None
+        if m.group(2) or late:
+            reason = (late.group(1) if late else m.group(4)) or ''
             status = 'FILTERED' if FILTER_SKIP in reason else 'SKIP'
         else:
             reason = ''

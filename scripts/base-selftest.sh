@@ -27,7 +27,7 @@ rundir=$BUILD/run-base$LINE_SUFFIX
 # kernel.  udmabuf on hugetlb kills the base in every case; the cases its
 # boots do not reach are listed as unreached.
 max_boots=4
-expected=$TOP/tests/base-failures.txt
+expected=$TOP/tests/base-failures$LINE_SUFFIX.txt
 suites=$BUILD/base-suites$LINE_SUFFIX.txt
 test_source=$series_tree/tools/testing/selftests/dma-buf/dmabuf-mmap.c
 

@@ -15,9 +15,9 @@
  * else from alloc_contig_pages(), and skips when neither has it.
  *
  * The address space is the one kunit_vm_mmap() gives the case's thread.
- * The case keeps a reference to it until its cleanup, which drops it
- * before the memory is freed: the thread's exit does not wait for the
- * mappings to be torn down.
+ * The case keeps a reference to it until its cleanup, which zaps the
+ * mappings of the test file and drops it before the memory is freed: the
+ * thread's exit, which would tear them down, may not have happened yet.
  *
  * follow_pfnmap_start(), which KVM, vfio, ACRN, x86 PAT and
  * generic_access_phys() use to find the pfn behind a VM_PFNMAP address,
@@ -237,14 +237,35 @@ static void hpf_free_pages(void *data)
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(hpf_fput, fput, struct file *);
-KUNIT_DEFINE_ACTION_WRAPPER(hpf_mmput, mmput, struct mm_struct *);
+
+/*
+ * The case's thread may still be on its way out, its mm not yet torn down,
+ * when the cleanup runs: zap what the case left mapped of the test file
+ * before the memory goes (page_table_check counts special entries of RAM
+ * too), then drop the case's reference to the mm.
+ */
+static void hpf_unmap_and_mmput(void *data)
+{
+	struct hpf_test *t = data;
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+
+	vma_iter_init(&vmi, t->mm, 0);
+	mmap_write_lock(t->mm);
+	for_each_vma(vmi, vma)
+		if (vma->vm_file == t->file && (vma->vm_flags & VM_PFNMAP))
+			zap_vma_ptes(vma, vma->vm_start,
+				     vma->vm_end - vma->vm_start);
+	mmap_write_unlock(t->mm);
+	mmput(t->mm);
+}
 
 /*
  * Allocates the memory (before the address space, so that the mapping is
  * gone when it is freed) and maps it, shared and read-write, at an address
  * aligned to the entry size: the mapping is made twice as long and trimmed.
- * The case's reference to its mm is dropped first at cleanup, which tears
- * the mappings down before the file and the memory go.
+ * The case's mappings are zapped and its reference to its mm dropped first
+ * at cleanup, before the file and the memory go.
  */
 static struct hpf_test *hpf_setup(struct kunit *test)
 {
@@ -305,7 +326,8 @@ static struct hpf_test *hpf_setup(struct kunit *test)
 	t->mm = current->mm;
 	KUNIT_ASSERT_NOT_NULL(test, t->mm);
 	mmget(t->mm);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hpf_mmput, t->mm),
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, hpf_unmap_and_mmput, t),
 			0);
 	t->addr = ALIGN(map, kind->size);
 	if (t->addr > map)
