@@ -581,6 +581,25 @@ static void hpf_gup_refused(struct kunit *test)
 }
 
 /*
+ * End a walk that folio_walk_start() should have refused.  This is
+ * folio_walk_end() written out with sparse annotations for what
+ * folio_walk_start() returned holding: the page table lock and, for a pte,
+ * an RCU read section, which folio_walk_end() leaves under a condition sparse
+ * cannot follow.
+ */
+static void hpf_folio_walk_end(struct folio_walk *fw,
+			       struct vm_area_struct *vma)
+{
+	__acquire(fw->ptl);
+	spin_unlock(fw->ptl);
+	if (fw->level == FW_LEVEL_PTE) {
+		__acquire(RCU);
+		pte_unmap(fw->ptep);
+	}
+	vma_pgtable_walk_end(vma);
+}
+
+/*
  * The lookup move_pages() makes on any vma finds no page: that was
  * follow_page() once, and is folio_walk_start() with FW_ZEROPAGE now
  * (add_page_for_migration(), do_pages_stat_array()).  Every combination of
@@ -608,7 +627,7 @@ static void hpf_follow_page_refused(struct kunit *test)
 			folio = folio_walk_start(&fw, vma, t->addr + PAGE_SIZE,
 						 flags[i]);
 			if (folio)
-				folio_walk_end(&fw, vma);
+				hpf_folio_walk_end(&fw, vma);
 		}
 		mmap_read_unlock(t->mm);
 		KUNIT_EXPECT_NOT_NULL(test, vma);

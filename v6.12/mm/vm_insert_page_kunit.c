@@ -22,7 +22,6 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
-#include <linux/pagewalk.h>
 #include <linux/sched.h>
 
 #define NR_TEST_PAGES	4
@@ -129,30 +128,39 @@ static struct vip_test *vip_setup(struct kunit *test, bool pfnmap)
 	return t;
 }
 
+struct vip_pte_lookup {
+	bool present;
+	unsigned long pfn;
+};
+
+static int vip_read_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct vip_pte_lookup *lookup = data;
+	pte_t pte = ptep_get(ptep);
+
+	if (pte_present(pte)) {
+		lookup->present = true;
+		lookup->pfn = pte_pfn(pte);
+	}
+	return 0;
+}
+
 /*
  * Whether a present pte maps @addr, and if so its pfn in *@pfn.  The caller
- * holds the mmap_lock.  follow_pfnmap_start() looks at VM_IO and VM_PFNMAP
- * vmas only, and finds any present pte there; elsewhere folio_walk_start()
- * finds the ptes of normal pages, which is what vm_insert_page() installs.
+ * holds the mmap_lock.  The pte is read as it is, whatever the vma's flags
+ * and whether or not the pte is special, so the same check serves the
+ * VM_MIXEDMAP mappings vm_insert_page() makes and the VM_PFNMAP ones it must
+ * refuse to touch.
  */
 static bool vip_pte_present(struct vip_test *t, unsigned long addr,
 			    unsigned long *pfn)
 {
-	struct follow_pfnmap_args args = { .vma = t->vma, .address = addr };
-	struct folio_walk fw;
+	struct vip_pte_lookup lookup = {};
 
-	if (t->vma->vm_flags & (VM_IO | VM_PFNMAP)) {
-		if (follow_pfnmap_start(&args))
-			return false;
-		*pfn = args.pfn;
-		follow_pfnmap_end(&args);
-		return true;
-	}
-
-	if (!folio_walk_start(&fw, t->vma, addr, 0))
+	if (apply_to_existing_page_range(t->mm, addr, PAGE_SIZE, vip_read_pte,
+					 &lookup) || !lookup.present)
 		return false;
-	*pfn = page_to_pfn(fw.page);
-	folio_walk_end(&fw, t->vma);
+	*pfn = lookup.pfn;
 	return true;
 }
 
