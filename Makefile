@@ -102,7 +102,7 @@ verdict-selftest: tree
 # architecture in RUN_ARCHES_<line>, and for 6.1 the proof that the
 # kselftest fails on the unpatched base.  The last lines count the cases per
 # line and architecture and in total.
-CHECK_LINES := 6.1
+CHECK_LINES := 6.1 6.12
 RUN_ARCHES_6.1 := x86_64 arm64
 RUN_ARCHES_6.12 := x86_64
 check:
